@@ -1,0 +1,59 @@
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import type { UserClass } from './media-server.entity';
+
+/** A plex.tv account that is a friend of the owner or shares one of the owner's servers. */
+@Entity({ name: 'users' })
+@Index('uq_users_plex_id', ['plexId'], { unique: true })
+@Index('uq_users_paypal_email', ['paypalEmail'], { unique: true })
+@Index('uq_users_discord_id', ['discordId'], { unique: true })
+export class User {
+  @PrimaryGeneratedColumn({ type: 'int' })
+  id: number;
+
+  @Column({ name: 'plex_id', type: 'bigint', transformer: { to: (v: number) => v, from: (v: string | number) => Number(v) } })
+  plexId: number;
+
+  /** Absent for managed (home) users. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  username: string | null;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  email: string | null;
+
+  @Column({ type: 'varchar', length: 255 })
+  title: string;
+
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  thumb: string | null;
+
+  @Column({ type: 'boolean', default: false })
+  home: boolean;
+
+  @Column({ name: 'class', type: 'varchar', length: 16 })
+  userClass: UserClass;
+
+  /** Admin-edited: the key for matching PayPal payments. Stored lower-case. */
+  @Column({ name: 'paypal_email', type: 'varchar', length: 255, nullable: true })
+  paypalEmail: string | null;
+
+  /** Admin-edited: the key for roles and DMs. */
+  @Column({ name: 'discord_id', type: 'varchar', length: 20, nullable: true })
+  discordId: string | null;
+
+  @Column({ name: 'discord_username', type: 'varchar', length: 64, nullable: true })
+  discordUsername: string | null;
+
+  /** Set when the user no longer appears on plex.tv; cleared if they come back. */
+  @Column({ name: 'removed_at', type: 'datetime', precision: 3, nullable: true })
+  removedAt: Date | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+
+  constructor(init?: Partial<User>) {
+    Object.assign(this, init);
+  }
+}

@@ -1,0 +1,4 @@
+import { CreateCoreSchema1764000000000 } from './1764000000000-CreateCoreSchema';
+
+/** Every migration in order: an explicit list, so the build needs no folder scan. */
+export const MIGRATIONS = [CreateCoreSchema1764000000000];

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+/** A variable that is missing or malformed; the message names the variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const intFromEnv = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .default('sqlite:./data/streams-manager.sqlite')
+    .refine((v) => /^(sqlite:.+|mysql:\/\/.+|mariadb:\/\/.+)$/.test(v), {
+      message: 'must be sqlite:PATH or mysql://user:pass@host:port/db',
+    }),
+  PLEX_TV_URL: z.string().trim().url().default('https://plex.tv'),
+  PLEX_TOKEN: optionalString,
+  PLEX_CLIENT_IDENTIFIER: z.string().trim().min(1).default('streams-manager-bot'),
+  PLEX_TIMEOUT_MS: intFromEnv(30_000, 1),
+  PLEX_RETRIES: intFromEnv(3),
+  PLEX_RETRY_DELAY_MS: intFromEnv(500),
+  DEFAULT_IMPORT_AS: z.enum(['standard', 'permanent']).default('standard'),
+  DEFAULT_CURRENCY: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code')
+    .transform((v) => v.toUpperCase())
+    .default('USD'),
+  SYNC_LOCK_TTL_SECONDS: intFromEnv(60, 2),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Parses the environment once; every problem names its variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const blanksRemoved: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') blanksRemoved[key] = value;
+  }
+  const parsed = schema.safeParse(blanksRemoved);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** For the commands that talk to plex.tv: the token is only needed there. */
+export function requirePlexToken(config: Config): string {
+  if (!config.PLEX_TOKEN) {
+    throw new ConfigError('PLEX_TOKEN is not set: put the Plex owner account token in .env (see .env.example)');
+  }
+  return config.PLEX_TOKEN;
+}
