@@ -1,0 +1,238 @@
+import type { Readable } from 'node:stream';
+import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import type { z } from 'zod';
+import { PlexAuthError, PlexError, PlexHttpError, PlexNetworkError, PlexResponseError, PlexTimeoutError } from './errors';
+import {
+  describeIssue,
+  deviceSchema,
+  sectionSchema,
+  sharedServerSchema,
+  userSchema,
+  userServerSchema,
+  type PlexServer,
+  type PlexShare,
+  type PlexUser,
+} from './schemas';
+import { parseXmlStream, XmlSyntaxError, type XmlElementHandler } from './xml-stream';
+
+export interface PlexTvClientOptions {
+  baseUrl: string;
+  token: string;
+  clientIdentifier: string;
+  /** Idle time allowed for an answer, default 30 s. */
+  timeoutMs?: number;
+  /** Extra attempts after a 5xx or a network error. */
+  retries?: number;
+  /** First backoff delay; it doubles on each retry. */
+  retryDelayMs?: number;
+  product?: string;
+  version?: string;
+}
+
+/** What the services need from plex.tv (an interface so a service can be given another source). */
+export interface PlexTvApi {
+  getOwnedServers(): Promise<PlexServer[]>;
+  getUsers(): Promise<PlexUser[]>;
+  getShares(machineIdentifier: string): Promise<PlexShare[]>;
+  unshare(machineIdentifier: string, shareId: number): Promise<void>;
+}
+
+/** A collector builds one result from the elements of one answer; a new one is made per attempt. */
+type Collector<T> = XmlElementHandler & { result(): T };
+
+/** A failure worth another attempt; `final` builds the error to report once attempts run out. */
+class RetryableError extends Error {
+  constructor(readonly final: (attempts: number) => PlexError) {
+    super('retryable');
+  }
+}
+
+export class PlexTvClient implements PlexTvApi {
+  private readonly http: AxiosInstance;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly retryDelayMs: number;
+  private requestCount = 0;
+
+  constructor(private readonly options: PlexTvClientOptions) {
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.retries = options.retries ?? 3;
+    this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.http = axios.create({
+      baseURL: options.baseUrl.replace(/\/+$/, ''),
+      timeout: this.timeoutMs,
+      headers: {
+        Accept: 'application/xml',
+        'X-Plex-Token': options.token,
+        'X-Plex-Client-Identifier': options.clientIdentifier,
+        'X-Plex-Product': options.product ?? 'streams-manager-bot',
+        'X-Plex-Version': options.version ?? '0.1.0',
+      },
+      // Statuses are handled here so that every failure becomes a typed error.
+      validateStatus: () => true,
+      maxRedirects: 3,
+    });
+  }
+
+  /** HTTP requests sent so far (the benchmark checks that a sync sends a constant number). */
+  get requestsSent(): number {
+    return this.requestCount;
+  }
+
+  async getOwnedServers(): Promise<PlexServer[]> {
+    return this.getXml('/api/resources?includeHttps=1', () => {
+      const servers: PlexServer[] = [];
+      return {
+        open: (name, attributes, path) => {
+          if (name !== 'Device' || path.length !== 2) return;
+          const device = parseElement('Device', deviceSchema, attributes);
+          const provides = device.provides.split(',').map((p) => p.trim());
+          if (device.owned && provides.includes('server')) {
+            servers.push({ machineIdentifier: device.clientIdentifier, name: device.name || device.clientIdentifier });
+          }
+        },
+        result: () => servers,
+      };
+    });
+  }
+
+  async getUsers(): Promise<PlexUser[]> {
+    return this.getXml('/api/users', () => {
+      const users: PlexUser[] = [];
+      let current: PlexUser | null = null;
+      return {
+        open: (name, attributes, path) => {
+          if (name === 'User' && path.length === 2) {
+            current = { ...parseElement('User', userSchema, attributes), servers: [] };
+            users.push(current);
+          } else if (name === 'Server' && path.length === 3 && current) {
+            const server = parseElement('Server', userServerSchema, attributes);
+            // owned="0": a server this user shares with the owner, not one of ours.
+            if (server.owned) {
+              current.servers.push({ machineIdentifier: server.machineIdentifier, shareId: server.id, pending: server.pending });
+            }
+          }
+        },
+        close: (name, path) => {
+          if (name === 'User' && path.length === 2) current = null;
+        },
+        result: () => users,
+      };
+    });
+  }
+
+  async getShares(machineIdentifier: string): Promise<PlexShare[]> {
+    const path = `/api/servers/${encodeURIComponent(machineIdentifier)}/shared_servers`;
+    return this.getXml(path, () => {
+      const shares: PlexShare[] = [];
+      let current: PlexShare | null = null;
+      return {
+        open: (name, attributes, elementPath) => {
+          if (name === 'SharedServer' && elementPath.length === 2) {
+            current = { ...parseElement('SharedServer', sharedServerSchema, attributes), libraries: [] };
+            shares.push(current);
+          } else if (name === 'Section' && elementPath.length === 3 && current) {
+            const section = parseElement('Section', sectionSchema, attributes);
+            if (section.shared) current.libraries.push(section.title);
+          }
+        },
+        close: (name, elementPath) => {
+          if (name === 'SharedServer' && elementPath.length === 2) current = null;
+        },
+        result: () => shares,
+      };
+    });
+  }
+
+  async unshare(machineIdentifier: string, shareId: number): Promise<void> {
+    const path = `/api/servers/${encodeURIComponent(machineIdentifier)}/shared_servers/${shareId}`;
+    await this.withRetries(`DELETE ${path}`, async (request) => {
+      const response = await this.http.delete(path, { responseType: 'text' });
+      this.checkStatus(response.status, request, path);
+    });
+  }
+
+  private async getXml<T>(path: string, makeCollector: () => Collector<T>): Promise<T> {
+    const request = `GET ${path.split('?')[0]}`;
+    return this.withRetries(request, async () => {
+      const response = await this.http.get<Readable>(path, { responseType: 'stream' });
+      if (response.status !== 200) {
+        response.data.resume();
+        this.checkStatus(response.status, request, path);
+        throw new PlexResponseError(request, `unexpected status ${response.status}`);
+      }
+      const collector = makeCollector();
+      let rootChecked = false;
+      await parseXmlStream(response.data, {
+        open: (name, attributes, elementPath) => {
+          if (!rootChecked) {
+            rootChecked = true;
+            if (name !== 'MediaContainer') throw new PlexResponseError(request, `expected <MediaContainer>, got <${name}>`);
+          }
+          collector.open(name, attributes, elementPath);
+        },
+        close: collector.close?.bind(collector),
+      }).catch((error: unknown) => {
+        if (error instanceof XmlSyntaxError) throw new PlexResponseError(request, `broken XML (${error.message})`);
+        if (error instanceof InvalidElementError) throw new PlexResponseError(request, error.message);
+        throw error;
+      });
+      return collector.result();
+    });
+  }
+
+  private checkStatus(status: number, request: string, path: string): void {
+    if (status >= 200 && status < 300) return;
+    if (status === 401) throw new PlexAuthError();
+    if (status >= 500) throw new RetryableError((attempts) => new PlexHttpError(status, request, attempts));
+    if (status === 404 && path.startsWith('/api/servers/')) {
+      throw new PlexError(`plex.tv does not know this server or share (404) for ${request}: is it still yours?`);
+    }
+    throw new PlexHttpError(status, request, 1);
+  }
+
+  private async withRetries<T>(request: string, attempt: (request: string) => Promise<T>): Promise<T> {
+    for (let attemptNo = 1; ; attemptNo++) {
+      this.requestCount++;
+      try {
+        return await attempt(request);
+      } catch (raw) {
+        const error = this.classify(raw, request);
+        if (!(error instanceof RetryableError)) throw error;
+        if (attemptNo > this.retries) throw error.final(attemptNo);
+        await sleep(this.retryDelayMs * 2 ** (attemptNo - 1));
+      }
+    }
+  }
+
+  /** Sorts a failure into a typed error, retryable (5xx, connection failures) or final. */
+  private classify(raw: unknown, request: string): Error {
+    if (raw instanceof PlexError || raw instanceof RetryableError) return raw;
+    if (isAxiosError(raw) || isNodeError(raw)) {
+      const code = (raw as { code?: string }).code ?? '';
+      const message = (raw as Error).message ?? '';
+      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message)) {
+        return new PlexTimeoutError(request, this.timeoutMs);
+      }
+      const cause = code || message || 'network error';
+      return new RetryableError((attempts) => new PlexNetworkError(request, this.options.baseUrl, cause, attempts));
+    }
+    return raw instanceof Error ? raw : new Error(String(raw));
+  }
+}
+
+class InvalidElementError extends Error {}
+
+function parseElement<S extends z.ZodTypeAny>(element: string, schema: S, attributes: Record<string, string>): z.output<S> {
+  const parsed = schema.safeParse(attributes);
+  if (!parsed.success) throw new InvalidElementError(describeIssue(element, parsed.error));
+  return parsed.data;
+}
+
+function isNodeError(error: unknown): boolean {
+  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,91 @@
+import type { PaymentSource } from '../../entities';
+import { readBool, readDate, type Sql } from './sql';
+
+export interface NewPayment {
+  userId: number;
+  planId: number;
+  startsAt: Date;
+  endsAt: Date;
+  amountCents: number | null;
+  currency: string | null;
+  subscriptionId: string | null;
+  transactionId: string | null;
+  source: PaymentSource;
+  isDefault: boolean;
+}
+
+export interface PaymentRow extends NewPayment {
+  id: number;
+  planName: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class PaymentRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async insertMany(payments: NewPayment[], now: Date): Promise<void> {
+    await this.sql.insertMany(
+      'payments',
+      [
+        'user_id',
+        'plan_id',
+        'starts_at',
+        'ends_at',
+        'amount_cents',
+        'currency',
+        'subscription_id',
+        'transaction_id',
+        'source',
+        'is_default',
+        'created_at',
+        'updated_at',
+      ],
+      payments.map((p) => [
+        p.userId,
+        p.planId,
+        p.startsAt,
+        p.endsAt,
+        p.amountCents,
+        p.currency,
+        p.subscriptionId,
+        p.transactionId,
+        p.source,
+        p.isDefault,
+        now,
+        now,
+      ]),
+    );
+  }
+
+  /** Every user's default payment, with its plan's name: one query. */
+  async listDefault(): Promise<PaymentRow[]> {
+    const rows = await this.sql.query(
+      `SELECT p.id, p.user_id, p.plan_id, pl.name AS plan_name, p.starts_at, p.ends_at, p.amount_cents, p.currency,
+              p.subscription_id, p.transaction_id, p.source, p.is_default, p.created_at, p.updated_at
+         FROM payments p JOIN plans pl ON pl.id = p.plan_id
+        WHERE p.is_default = ?`,
+      [true],
+    );
+    return rows.map(toPayment);
+  }
+}
+
+function toPayment(r: Record<string, unknown>): PaymentRow {
+  return {
+    id: Number(r.id),
+    userId: Number(r.user_id),
+    planId: Number(r.plan_id),
+    planName: String(r.plan_name),
+    startsAt: readDate(r.starts_at) as Date,
+    endsAt: readDate(r.ends_at) as Date,
+    amountCents: r.amount_cents === null ? null : Number(r.amount_cents),
+    currency: (r.currency as string | null) ?? null,
+    subscriptionId: (r.subscription_id as string | null) ?? null,
+    transactionId: (r.transaction_id as string | null) ?? null,
+    source: r.source as NewPayment['source'],
+    isDefault: readBool(r.is_default),
+    createdAt: readDate(r.created_at) as Date,
+    updatedAt: readDate(r.updated_at) as Date,
+  };
+}

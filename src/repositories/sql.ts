@@ -1,0 +1,114 @@
+import type { EntityManager } from 'typeorm';
+import type { Dialect } from '../database/data-source';
+
+export type SqlValue = string | number | boolean | Date | null;
+
+/** Rows per multi-row statement: far below both databases' limits on parameters and packet size. */
+const ROWS_PER_STATEMENT = 500;
+
+/**
+ * The thin layer under the repositories that speaks SQL to SQLite and MariaDB alike:
+ * placeholders, identifier quoting, value conversion and batched multi-row statements.
+ * Hand-written SQL is kept to batches that TypeORM's per-row builders make slow.
+ */
+export class Sql {
+  constructor(
+    readonly manager: EntityManager,
+    readonly dialect: Dialect,
+  ) {}
+
+  id(name: string): string {
+    return this.dialect === 'mysql' ? `\`${name}\`` : `"${name}"`;
+  }
+
+  /** Converts a value for the driver: better-sqlite3 takes neither Date nor boolean. */
+  value(v: SqlValue | undefined): unknown {
+    if (v === undefined || v === null) return null;
+    if (v instanceof Date) return this.dialect === 'sqlite' ? sqliteDatetime(v) : v;
+    if (typeof v === 'boolean') return v ? 1 : 0;
+    return v;
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params: Array<SqlValue | undefined> = []): Promise<T[]> {
+    const result = await this.manager.query(sql, params.map((p) => this.value(p)));
+    return Array.isArray(result) ? (result as T[]) : [];
+  }
+
+  /** Runs a write and answers how many rows it changed, and the id it inserted. */
+  async execute(sql: string, params: Array<SqlValue | undefined> = []): Promise<{ affected: number; insertId: number | null }> {
+    const ownRunner = !this.manager.queryRunner;
+    const runner = this.manager.queryRunner ?? this.manager.connection.createQueryRunner();
+    try {
+      const result = await runner.query(sql, params.map((p) => this.value(p)), true);
+      const raw = result.raw as unknown;
+      const insertId =
+        typeof raw === 'number' || typeof raw === 'bigint'
+          ? Number(raw)
+          : raw && typeof raw === 'object' && 'insertId' in raw
+            ? Number((raw as { insertId: number }).insertId)
+            : null;
+      return { affected: result.affected ?? 0, insertId };
+    } finally {
+      if (ownRunner) await runner.release();
+    }
+  }
+
+  /** Runs `sql` with `IN (…)` filled from `values`, in chunks; concatenates the rows. */
+  async queryIn<T = Record<string, unknown>>(
+    sqlWithIn: (placeholders: string) => string,
+    values: SqlValue[],
+    leading: SqlValue[] = [],
+  ): Promise<T[]> {
+    const rows: T[] = [];
+    for (let i = 0; i < values.length; i += ROWS_PER_STATEMENT) {
+      const chunk = values.slice(i, i + ROWS_PER_STATEMENT);
+      rows.push(...(await this.query<T>(sqlWithIn(chunk.map(() => '?').join(', ')), [...leading, ...chunk])));
+    }
+    return rows;
+  }
+
+  /**
+   * Inserts rows in multi-row statements. With `upsert`, a row whose `conflict` key exists
+   * has its `update` columns overwritten instead.
+   */
+  async insertMany(
+    table: string,
+    columns: string[],
+    rows: SqlValue[][],
+    upsert?: { conflict: string[]; update: string[] },
+  ): Promise<void> {
+    const rowPlaceholder = `(${columns.map(() => '?').join(', ')})`;
+    const head = `INSERT INTO ${this.id(table)} (${columns.map((c) => this.id(c)).join(', ')}) VALUES `;
+    let tail = '';
+    if (upsert) {
+      tail =
+        this.dialect === 'mysql'
+          ? ` ON DUPLICATE KEY UPDATE ${upsert.update.map((c) => `${this.id(c)} = VALUES(${this.id(c)})`).join(', ')}`
+          : ` ON CONFLICT (${upsert.conflict.map((c) => this.id(c)).join(', ')}) DO UPDATE SET ${upsert.update
+              .map((c) => `${this.id(c)} = excluded.${this.id(c)}`)
+              .join(', ')}`;
+    }
+    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
+      const sql = head + chunk.map(() => rowPlaceholder).join(', ') + tail;
+      await this.query(sql, chunk.flat());
+    }
+  }
+}
+
+/** TypeORM's own SQLite datetime format (UTC), so entities and raw SQL read each other's rows. */
+export function sqliteDatetime(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Reads a datetime column from either database. */
+export function readDate(v: unknown): Date | null {
+  if (v === null || v === undefined) return null;
+  if (v instanceof Date) return v;
+  const s = String(v);
+  return new Date(s.includes('T') ? s : `${s.replace(' ', 'T')}Z`);
+}
+
+export function readBool(v: unknown): boolean {
+  return v === true || v === 1 || v === '1';
+}

@@ -1,0 +1,68 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { dialectOf, type Dialect } from '../database/data-source';
+import { LockRepository } from './lock.repository';
+import { PaymentRepository } from './payment.repository';
+import { PlanRepository } from './plan.repository';
+import { ServerRepository } from './server.repository';
+import { SharedServerRepository } from './shared-server.repository';
+import { Sql } from './sql';
+import { SyncRunRepository } from './sync-run.repository';
+import { UserRepository } from './user.repository';
+
+export interface Repositories {
+  users: UserRepository;
+  servers: ServerRepository;
+  plans: PlanRepository;
+  payments: PaymentRepository;
+  shares: SharedServerRepository;
+  syncRuns: SyncRunRepository;
+  locks: LockRepository;
+}
+
+/**
+ * The services' only door to the database: `read` for plain work, `transaction` for work that
+ * must land whole. SQLite has one connection per process, so there every call is serialized:
+ * otherwise a statement from elsewhere in the bot would slip into an open sync transaction
+ * (and be rolled back with it).
+ */
+export class Store {
+  readonly dialect: Dialect;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly dataSource: DataSource) {
+    this.dialect = dialectOf(dataSource);
+  }
+
+  read<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.serialized(() => work(this.repositories(this.dataSource.manager)));
+  }
+
+  transaction<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.serialized(() => this.dataSource.transaction((manager) => work(this.repositories(manager))));
+  }
+
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    if (this.dialect !== 'sqlite') return work();
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private repositories(manager: EntityManager): Repositories {
+    const sql = new Sql(manager, this.dialect);
+    return {
+      users: new UserRepository(sql),
+      servers: new ServerRepository(sql),
+      plans: new PlanRepository(sql),
+      payments: new PaymentRepository(sql),
+      shares: new SharedServerRepository(sql),
+      syncRuns: new SyncRunRepository(sql),
+      locks: new LockRepository(sql),
+    };
+  }
+}

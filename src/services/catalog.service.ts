@@ -1,0 +1,98 @@
+import type { UserClass } from '../../entities';
+import type { Clock } from '../config/clock';
+import type { PlanRow } from '../repositories/plan.repository';
+import type { ServerRow } from '../repositories/server.repository';
+import type { Store } from '../repositories/store';
+import { DomainError, NotFoundError } from './errors';
+import { formatDuration, parseDuration, parsePrice } from './plan-rules';
+
+export interface PlanView {
+  name: string;
+  duration: string;
+  durationValue: number;
+  durationUnit: 'day' | 'month';
+  price: string;
+  priceCents: number;
+  currency: string;
+  default: boolean;
+}
+
+export interface ServerView {
+  machineIdentifier: string;
+  name: string;
+  importAs: UserClass;
+  enabled: boolean;
+}
+
+export function planView(p: PlanRow): PlanView {
+  return {
+    name: p.name,
+    duration: formatDuration({ value: p.durationValue, unit: p.durationUnit }),
+    durationValue: p.durationValue,
+    durationUnit: p.durationUnit,
+    price: (p.priceCents / 100).toFixed(2),
+    priceCents: p.priceCents,
+    currency: p.currency,
+    default: p.isDefault,
+  };
+}
+
+function serverView(s: ServerRow): ServerView {
+  return { machineIdentifier: s.machineIdentifier, name: s.name, importAs: s.importAs, enabled: s.enabled };
+}
+
+/** Plans and the media-server integration settings. */
+export class CatalogService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly defaultCurrency: string,
+  ) {}
+
+  /** The first plan becomes the default, so there is always exactly one once plans exist. */
+  async createPlan(input: { name: string; duration: string; price: string; currency?: string; makeDefault?: boolean }): Promise<PlanView> {
+    const name = input.name.trim();
+    if (name.length < 1 || name.length > 100) throw new DomainError('plan name must be 1 to 100 characters');
+    const duration = parseDuration(input.duration);
+    const priceCents = parsePrice(input.price);
+    const currency = (input.currency ?? this.defaultCurrency).trim().toUpperCase();
+    if (!/^[A-Z]{3}$/.test(currency)) throw new DomainError(`currency "${input.currency}" is not a 3-letter code like USD`);
+    return this.store.transaction(async (repos) => {
+      if (await repos.plans.findByName(name)) throw new DomainError(`a plan named "${name}" already exists`);
+      const now = this.clock.now();
+      const isFirst = (await repos.plans.count()) === 0;
+      await repos.plans.insert({ name, durationValue: duration.value, durationUnit: duration.unit, priceCents, currency }, isFirst, now);
+      const created = (await repos.plans.findByName(name))!;
+      if (input.makeDefault && !isFirst) await repos.plans.makeDefault(created.id, now);
+      return planView((await repos.plans.findByName(name))!);
+    });
+  }
+
+  async listPlans(): Promise<PlanView[]> {
+    return (await this.store.read((repos) => repos.plans.list())).map(planView);
+  }
+
+  async setDefaultPlan(name: string): Promise<PlanView> {
+    return this.store.transaction(async (repos) => {
+      const plan = await repos.plans.findByName(name);
+      if (!plan) throw new NotFoundError(`no plan named "${name}"`);
+      await repos.plans.makeDefault(plan.id, this.clock.now());
+      return planView((await repos.plans.findByName(name))!);
+    });
+  }
+
+  async listServers(): Promise<ServerView[]> {
+    return (await this.store.read((repos) => repos.servers.list())).map(serverView);
+  }
+
+  async updateServer(machineIdentifier: string, settings: { importAs?: UserClass; enabled?: boolean }): Promise<ServerView> {
+    return this.store.transaction(async (repos) => {
+      const server = await repos.servers.findByMachineIdentifier(machineIdentifier);
+      if (!server) {
+        throw new NotFoundError(`no server with machine identifier "${machineIdentifier}": run a sync first, then see the servers list`);
+      }
+      await repos.servers.updateSettings(server.id, settings, this.clock.now());
+      return serverView((await repos.servers.findByMachineIdentifier(machineIdentifier))!);
+    });
+  }
+}

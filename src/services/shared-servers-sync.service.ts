@@ -1,0 +1,152 @@
+import type { PlexShare } from '../plex/schemas';
+import type { ServerRow } from '../repositories/server.repository';
+import type { ShareFields, ShareRow } from '../repositories/shared-server.repository';
+import { noProgress, type ProgressListener } from './progress';
+import { runRecorded, syncServers, type SyncDeps } from './sync-common';
+
+export interface ServerShareSummary {
+  machineIdentifier: string;
+  serverName: string;
+  created: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  pending: number;
+}
+
+export interface SharedServersSyncSummary {
+  servers: ServerShareSummary[];
+  created: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  /** Shares of plex.tv users the database does not know yet: run the users sync first. */
+  skippedUnknownUsers: number;
+  durationMs: number;
+}
+
+/**
+ * The shared-servers sync: for each owned, enabled server, which users share it, since when,
+ * pending or not, and which libraries. Everything is fetched first, then written in one
+ * transaction, so a failure anywhere leaves the database as it was.
+ */
+export class SharedServersSyncService {
+  constructor(private readonly deps: SyncDeps) {}
+
+  async run(options: { onProgress?: ProgressListener } = {}): Promise<SharedServersSyncSummary> {
+    const onProgress = options.onProgress ?? noProgress;
+    return runRecorded(
+      this.deps,
+      'shared-servers',
+      async () => {
+        const started = Date.now();
+        const plexServers = await this.deps.plex.getOwnedServers();
+        const settings = new Map(
+          (await this.deps.store.read((r) => r.servers.list())).map((s) => [s.machineIdentifier, s.enabled]),
+        );
+        const enabled = plexServers.filter((s) => settings.get(s.machineIdentifier) !== false);
+        const fetched = new Map<string, PlexShare[]>();
+        for (const [index, server] of enabled.entries()) {
+          onProgress({ phase: `fetching shares of ${server.name}`, done: index, total: enabled.length });
+          fetched.set(server.machineIdentifier, await this.deps.plex.getShares(server.machineIdentifier));
+        }
+        onProgress({ phase: 'writing shares', done: 0, total: enabled.length });
+        const summary = await this.deps.store.transaction(async (repos) => {
+          const now = this.deps.clock.now();
+          const servers = await syncServers(repos, plexServers, this.deps.defaultImportAs, now, false);
+          const userIds = new Map((await repos.users.loadSyncSnapshot()).map((u) => [u.plexId, u.id]));
+          const result: SharedServersSyncSummary = {
+            servers: [],
+            created: 0,
+            updated: 0,
+            unchanged: 0,
+            removed: 0,
+            skippedUnknownUsers: 0,
+            durationMs: 0,
+          };
+          let done = 0;
+          for (const server of servers) {
+            const shares = fetched.get(server.machineIdentifier);
+            if (!shares) continue;
+            const existing = await repos.shares.listForServer(server.id);
+            const diff = diffShares(server, shares, existing, userIds);
+            await repos.shares.upsertMany(diff.upserts, now);
+            await repos.shares.deleteByIds(diff.removedIds);
+            result.servers.push(diff.summary);
+            result.created += diff.summary.created;
+            result.updated += diff.summary.updated;
+            result.unchanged += diff.summary.unchanged;
+            result.removed += diff.summary.removed;
+            result.skippedUnknownUsers += diff.skippedUnknownUsers;
+            onProgress({ phase: 'writing shares', done: ++done, total: enabled.length });
+          }
+          return result;
+        });
+        summary.durationMs = Date.now() - started;
+        return summary;
+      },
+      (s) => ({ created: s.created, updated: s.updated, unchanged: s.unchanged, removed: s.removed, skippedUnknownUsers: s.skippedUnknownUsers }),
+    );
+  }
+}
+
+function diffShares(server: ServerRow, shares: PlexShare[], existing: ShareRow[], userIds: Map<number, number>) {
+  const byUser = new Map(existing.map((s) => [s.userId, s]));
+  const summary: ServerShareSummary = {
+    machineIdentifier: server.machineIdentifier,
+    serverName: server.name,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    removed: 0,
+    pending: 0,
+  };
+  const upserts: ShareFields[] = [];
+  const kept = new Set<number>();
+  let skippedUnknownUsers = 0;
+  for (const share of shares) {
+    const userId = userIds.get(share.plexUserId);
+    if (userId === undefined) {
+      skippedUnknownUsers++;
+      continue;
+    }
+    if (kept.has(userId)) continue;
+    kept.add(userId);
+    if (share.pending) summary.pending++;
+    const fields: ShareFields = {
+      userId,
+      serverId: server.id,
+      plexShareId: share.shareId,
+      invitedAt: share.invitedAt,
+      acceptedAt: share.acceptedAt,
+      pending: share.pending,
+      allLibraries: share.allLibraries,
+      libraries: share.libraries,
+    };
+    const old = byUser.get(userId);
+    if (!old) {
+      summary.created++;
+      upserts.push(fields);
+    } else if (sameShare(old, fields)) {
+      summary.unchanged++;
+    } else {
+      summary.updated++;
+      upserts.push(fields);
+    }
+  }
+  const removedIds = existing.filter((s) => !kept.has(s.userId)).map((s) => s.id);
+  summary.removed = removedIds.length;
+  return { summary, upserts, removedIds, skippedUnknownUsers };
+}
+
+function sameShare(a: ShareFields, b: ShareFields): boolean {
+  return (
+    a.plexShareId === b.plexShareId &&
+    (a.invitedAt?.getTime() ?? null) === (b.invitedAt?.getTime() ?? null) &&
+    (a.acceptedAt?.getTime() ?? null) === (b.acceptedAt?.getTime() ?? null) &&
+    a.pending === b.pending &&
+    a.allLibraries === b.allLibraries &&
+    a.libraries.length === b.libraries.length &&
+    a.libraries.every((title, i) => title === b.libraries[i])
+  );
+}
