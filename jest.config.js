@@ -7,4 +7,5 @@ module.exports = {
   testTimeout: 60000,
   // Integration suites each create their own MariaDB database, so files may run in parallel.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
 };

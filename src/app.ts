@@ -1,3 +1,4 @@
+import type { Logger as TypeOrmLogger } from 'typeorm';
 import type { Clock } from './config/clock';
 import { systemClock } from './config/clock';
 import { requirePlexToken, type Config } from './config/config';
@@ -31,12 +32,14 @@ export interface AppOverrides {
   clock?: Clock;
   logger?: Logger;
   plex?: PlexTvApi;
+  /** Sees every SQL statement (the benchmark counts them). */
+  queryLogger?: TypeOrmLogger;
 }
 
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<App> {
   const logger = overrides.logger ?? createLogger(config.LOG_LEVEL);
   const clock = overrides.clock ?? systemClock;
-  const dataSource = await openDatabase(config.DATABASE_URL);
+  const dataSource = await openDatabase(config.DATABASE_URL, { logger: overrides.queryLogger });
   const store = new Store(dataSource);
   const locks = new LockService(store, clock, config.SYNC_LOCK_TTL_SECONDS * 1000);
   let plex = overrides.plex;

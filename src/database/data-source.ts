@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from 'typeorm';
 import { ENTITIES } from '../../entities';
 import { MIGRATIONS } from '../../migrations';
 
@@ -29,13 +29,14 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
 /** How long a SQLite connection waits for another process's write lock before failing. */
 const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
-export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
+export function dataSourceOptions(target: DatabaseTarget, logger?: TypeOrmLogger): DataSourceOptions {
   const common = {
     entities: ENTITIES,
     migrations: MIGRATIONS,
     synchronize: false,
     migrationsRun: false,
     logging: false,
+    ...(logger ? { logger } : {}),
   } as const;
   if (target.dialect === 'sqlite') {
     if (target.location !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(target.location)), { recursive: true });
@@ -64,10 +65,10 @@ export function dataSourceOptions(target: DatabaseTarget): DataSourceOptions {
 }
 
 /** Opens the database and brings its schema up to date. */
-export async function openDatabase(url: string, options: { migrate?: boolean } = {}): Promise<DataSource> {
+export async function openDatabase(url: string, options: { migrate?: boolean; logger?: TypeOrmLogger } = {}): Promise<DataSource> {
   const target = parseDatabaseUrl(url);
   if (target.dialect === 'mysql') target.mariadb = await isMariaDb(target);
-  const dataSource = new DataSource(dataSourceOptions(target));
+  const dataSource = new DataSource(dataSourceOptions(target, options.logger));
   try {
     await dataSource.initialize();
   } catch (error) {
@@ -99,6 +100,26 @@ export function describeTarget(target: DatabaseTarget): string {
     return `MySQL/MariaDB ${u.hostname}:${u.port || 3306}${u.pathname}`;
   } catch {
     return 'MySQL/MariaDB';
+  }
+}
+
+/** Counts the SQL statements a piece of work sends (the benchmark's "no query per user" check). */
+export class StatementCounter implements TypeOrmLogger {
+  statements = 0;
+  writes = 0;
+  logQuery(query: string): void {
+    this.statements++;
+    // Bookkeeping tables (the lock and the sync log) are not the sync's data.
+    if (/^\s*(INSERT|UPDATE|DELETE|REPLACE)\b/i.test(query) && !/\b(locks|sync_runs)\b/.test(query)) this.writes++;
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+  reset(): void {
+    this.statements = 0;
+    this.writes = 0;
   }
 }
 

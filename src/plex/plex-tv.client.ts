@@ -5,8 +5,13 @@ import { PlexAuthError, PlexError, PlexHttpError, PlexNetworkError, PlexResponse
 import {
   describeIssue,
   deviceSchema,
+  isSharedSection,
   sectionSchema,
   sharedServerSchema,
+  toPlexShare,
+  toPlexUser,
+  toServerDevice,
+  toUserServer,
   userSchema,
   userServerSchema,
   type PlexServer,
@@ -85,11 +90,8 @@ export class PlexTvClient implements PlexTvApi {
       return {
         open: (name, attributes, path) => {
           if (name !== 'Device' || path.length !== 2) return;
-          const device = parseElement('Device', deviceSchema, attributes);
-          const provides = device.provides.split(',').map((p) => p.trim());
-          if (device.owned && provides.includes('server')) {
-            servers.push({ machineIdentifier: device.clientIdentifier, name: device.name || device.clientIdentifier });
-          }
+          const { server } = toServerDevice(parseElement('Device', deviceSchema, attributes));
+          if (server) servers.push(server);
         },
         result: () => servers,
       };
@@ -103,14 +105,12 @@ export class PlexTvClient implements PlexTvApi {
       return {
         open: (name, attributes, path) => {
           if (name === 'User' && path.length === 2) {
-            current = { ...parseElement('User', userSchema, attributes), servers: [] };
+            current = toPlexUser(parseElement('User', userSchema, attributes));
             users.push(current);
           } else if (name === 'Server' && path.length === 3 && current) {
-            const server = parseElement('Server', userServerSchema, attributes);
             // owned="0": a server this user shares with the owner, not one of ours.
-            if (server.owned) {
-              current.servers.push({ machineIdentifier: server.machineIdentifier, shareId: server.id, pending: server.pending });
-            }
+            const server = toUserServer(parseElement('Server', userServerSchema, attributes));
+            if (server) current.servers.push(server);
           }
         },
         close: (name, path) => {
@@ -129,11 +129,11 @@ export class PlexTvClient implements PlexTvApi {
       return {
         open: (name, attributes, elementPath) => {
           if (name === 'SharedServer' && elementPath.length === 2) {
-            current = { ...parseElement('SharedServer', sharedServerSchema, attributes), libraries: [] };
+            current = toPlexShare(parseElement('SharedServer', sharedServerSchema, attributes));
             shares.push(current);
           } else if (name === 'Section' && elementPath.length === 3 && current) {
             const section = parseElement('Section', sectionSchema, attributes);
-            if (section.shared) current.libraries.push(section.title);
+            if (isSharedSection(section)) current.libraries.push(section.title);
           }
         },
         close: (name, elementPath) => {

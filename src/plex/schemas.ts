@@ -1,61 +1,61 @@
 import { z } from 'zod';
 
 /*
- * plex.tv's XML attributes, validated at the edge and mapped to the shapes the services use.
- * Quirks handled here (see the plex.tv reference): booleans are "0"/"1"; username and email are
- * absent, empty or null for managed users; timestamps are unix seconds and "0" means never.
+ * plex.tv's XML attributes: validated at the edge by zod, then mapped to the shapes the services
+ * use. The schemas check raw strings only (no zod transforms): a sync validates tens of thousands
+ * of elements, and transforms cost ten times more than the checks. The mappers below handle the
+ * quirks (see the plex.tv reference): booleans are "0"/"1"; username and email are absent, empty or
+ * null for managed users; timestamps are unix seconds and "0" means never.
  */
 
-const bool01 = z.enum(['0', '1']).transform((v) => v === '1');
-const flag = (fallback: boolean) => bool01.optional().transform((v) => v ?? fallback);
-const numericId = z.string().regex(/^\d+$/, 'must be a number').transform(Number);
-const optionalText = z
-  .string()
-  .nullish()
-  .transform((v) => (v === undefined || v === null || v.trim() === '' ? null : v));
-const unixSecondsOrNull = z
-  .string()
-  .nullish()
-  .refine((v) => v === undefined || v === null || v === '' || /^\d+$/.test(v), 'must be unix seconds')
-  .transform((v) => (v === undefined || v === null || v === '' || Number(v) === 0 ? null : new Date(Number(v) * 1000)));
+const numericId = z.string().regex(/^\d+$/, 'must be a number');
+const bool01 = z.enum(['0', '1']).optional();
+const text = z.string().nullish();
+const unixSeconds = z.string().regex(/^\d*$/, 'must be unix seconds').nullish();
 
 export const deviceSchema = z.object({
-  name: z.string().default(''),
+  name: text,
   clientIdentifier: z.string().min(1),
-  provides: z.string().default(''),
-  owned: flag(false),
+  provides: text,
+  owned: bool01,
+});
+
+export const userSchema = z.object({
+  id: numericId,
+  title: text,
+  username: text,
+  email: text,
+  thumb: text,
+  home: bool01,
+});
+
+export const userServerSchema = z.object({
+  id: numericId,
+  machineIdentifier: z.string().min(1),
+  owned: bool01,
+  pending: bool01,
+  allLibraries: bool01,
+});
+
+export const sharedServerSchema = z.object({
+  id: numericId,
+  userID: numericId,
+  username: text,
+  email: text,
+  invitedAt: unixSeconds,
+  acceptedAt: unixSeconds,
+  allLibraries: bool01,
+});
+
+export const sectionSchema = z.object({
+  title: z.string(),
+  shared: bool01,
 });
 
 export interface PlexServer {
   machineIdentifier: string;
   name: string;
 }
-
-export const userSchema = z
-  .object({
-    id: numericId,
-    title: optionalText,
-    username: optionalText,
-    email: optionalText,
-    thumb: optionalText,
-    home: flag(false),
-  })
-  .transform((u) => ({
-    plexId: u.id,
-    title: u.title ?? u.username ?? u.email ?? `Plex user ${u.id}`,
-    username: u.username,
-    email: u.email,
-    thumb: u.thumb,
-    home: u.home,
-  }));
-
-export const userServerSchema = z.object({
-  id: numericId,
-  machineIdentifier: z.string().min(1),
-  owned: flag(false),
-  pending: flag(false),
-  allLibraries: flag(false),
-});
 
 /** A plex.tv account linked to the owner, with the owner's servers it shares. */
 export interface PlexUser {
@@ -69,33 +69,6 @@ export interface PlexUser {
   servers: Array<{ machineIdentifier: string; shareId: number; pending: boolean }>;
 }
 
-export const sharedServerSchema = z
-  .object({
-    id: numericId,
-    userID: numericId,
-    username: optionalText,
-    email: optionalText,
-    invitedAt: unixSecondsOrNull,
-    acceptedAt: unixSecondsOrNull,
-    allLibraries: flag(false),
-  })
-  .transform((s) => ({
-    shareId: s.id,
-    plexUserId: s.userID,
-    username: s.username,
-    email: s.email,
-    invitedAt: s.invitedAt,
-    acceptedAt: s.acceptedAt,
-    pending: s.acceptedAt === null,
-    allLibraries: s.allLibraries,
-  }));
-
-export const sectionSchema = z.object({
-  title: z.string(),
-  /** Older answers list only shared sections and leave the attribute out. */
-  shared: flag(true),
-});
-
 export interface PlexShare {
   shareId: number;
   plexUserId: number;
@@ -107,6 +80,66 @@ export interface PlexShare {
   allLibraries: boolean;
   /** Titles of the shared libraries. */
   libraries: string[];
+}
+
+/** Absent, empty and null are the same: no value. */
+export function blankToNull(v: string | null | undefined): string | null {
+  return v === undefined || v === null || v.trim() === '' ? null : v;
+}
+
+const flag = (v: '0' | '1' | undefined, fallback: boolean): boolean => (v === undefined ? fallback : v === '1');
+
+/** Unix seconds to a date; "0", empty or absent is no date. */
+export function fromUnixSeconds(v: string | null | undefined): Date | null {
+  return v === undefined || v === null || v === '' || Number(v) === 0 ? null : new Date(Number(v) * 1000);
+}
+
+export function toServerDevice(d: z.infer<typeof deviceSchema>): { server: PlexServer | null } {
+  const provides = (d.provides ?? '').split(',').map((p) => p.trim());
+  if (!flag(d.owned, false) || !provides.includes('server')) return { server: null };
+  return { server: { machineIdentifier: d.clientIdentifier, name: blankToNull(d.name) ?? d.clientIdentifier } };
+}
+
+export function toPlexUser(u: z.infer<typeof userSchema>): PlexUser {
+  const username = blankToNull(u.username);
+  const email = blankToNull(u.email);
+  const id = Number(u.id);
+  return {
+    plexId: id,
+    // Managed users have no username or email: they are named by their title.
+    title: blankToNull(u.title) ?? username ?? email ?? `Plex user ${id}`,
+    username,
+    email,
+    thumb: blankToNull(u.thumb),
+    home: flag(u.home, false),
+    servers: [],
+  };
+}
+
+/** A share listed under a user in /api/users, or null for a server that is not the owner's (`owned="0"`). */
+export function toUserServer(s: z.infer<typeof userServerSchema>): PlexUser['servers'][number] | null {
+  if (!flag(s.owned, false)) return null;
+  return { machineIdentifier: s.machineIdentifier, shareId: Number(s.id), pending: flag(s.pending, false) };
+}
+
+export function toPlexShare(s: z.infer<typeof sharedServerSchema>): PlexShare {
+  const acceptedAt = fromUnixSeconds(s.acceptedAt);
+  return {
+    shareId: Number(s.id),
+    plexUserId: Number(s.userID),
+    username: blankToNull(s.username),
+    email: blankToNull(s.email),
+    invitedAt: fromUnixSeconds(s.invitedAt),
+    acceptedAt,
+    pending: acceptedAt === null,
+    allLibraries: flag(s.allLibraries, false),
+    libraries: [],
+  };
+}
+
+/** Older answers list only shared sections and leave `shared` out: absent means shared. */
+export function isSharedSection(s: z.infer<typeof sectionSchema>): boolean {
+  return flag(s.shared, true);
 }
 
 /** Turns a zod failure into one line that names the element and attribute. */

@@ -4,7 +4,7 @@ import type { Dialect } from '../database/data-source';
 export type SqlValue = string | number | boolean | Date | null;
 
 /** Rows per multi-row statement: far below both databases' limits on parameters and packet size. */
-const ROWS_PER_STATEMENT = 500;
+const ROWS_PER_STATEMENT = 1000;
 
 /**
  * The thin layer under the repositories that speaks SQL to SQLite and MariaDB alike:
@@ -96,9 +96,17 @@ export class Sql {
   }
 }
 
+let lastDatetime: { ms: number; text: string } = { ms: NaN, text: '' };
+
 /** TypeORM's own SQLite datetime format (UTC), so entities and raw SQL read each other's rows. */
 export function sqliteDatetime(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
+  const ms = date.getTime();
+  // A batch repeats the same "now" on every row: format it once.
+  if (ms === lastDatetime.ms) return lastDatetime.text;
+  const iso = date.toISOString();
+  const text = `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  lastDatetime = { ms, text };
+  return text;
 }
 
 /** Reads a datetime column from either database. */

@@ -4,6 +4,27 @@ import type { ShareFields, ShareRow } from '../repositories/shared-server.reposi
 import { noProgress, type ProgressListener } from './progress';
 import { runRecorded, syncServers, type SyncDeps } from './sync-common';
 
+/** plex.tv requests in flight at once: one request per server, but not all servers at the same moment. */
+const PARALLEL_REQUESTS = 4;
+
+/** Runs `work` on every item, at most `limit` at a time; the first failure fails the whole. */
+async function mapConcurrently<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
 export interface ServerShareSummary {
   machineIdentifier: string;
   serverName: string;
@@ -46,10 +67,12 @@ export class SharedServersSyncService {
         );
         const enabled = plexServers.filter((s) => settings.get(s.machineIdentifier) !== false);
         const fetched = new Map<string, PlexShare[]>();
-        for (const [index, server] of enabled.entries()) {
-          onProgress({ phase: `fetching shares of ${server.name}`, done: index, total: enabled.length });
+        let fetchedCount = 0;
+        onProgress({ phase: 'fetching shares from plex.tv', done: 0, total: enabled.length });
+        await mapConcurrently(enabled, PARALLEL_REQUESTS, async (server) => {
           fetched.set(server.machineIdentifier, await this.deps.plex.getShares(server.machineIdentifier));
-        }
+          onProgress({ phase: 'fetching shares from plex.tv', done: ++fetchedCount, total: enabled.length });
+        });
         onProgress({ phase: 'writing shares', done: 0, total: enabled.length });
         const summary = await this.deps.store.transaction(async (repos) => {
           const now = this.deps.clock.now();

@@ -1,9 +1,7 @@
 import type { UserClass } from '../../entities';
-import type { Clock } from '../config/clock';
-import type { PlexTvApi } from '../plex/plex-tv.client';
 import type { PlexServer, PlexUser } from '../plex/schemas';
 import type { PlexFields, UserSyncRow } from '../repositories/user.repository';
-import type { Repositories, Store } from '../repositories/store';
+import type { Repositories } from '../repositories/store';
 import { NoDefaultPlanError } from './errors';
 import { addDuration } from './plan-rules';
 import { noProgress, type ProgressListener } from './progress';
@@ -45,11 +43,9 @@ export class UsersSyncService {
     const onProgress = options.onProgress ?? noProgress;
     const work = async (): Promise<UsersSyncSummary> => {
       const started = Date.now();
-      onProgress({ phase: 'fetching servers from plex.tv', done: 0, total: 2 });
-      const servers = await this.deps.plex.getOwnedServers();
-      onProgress({ phase: 'fetching users from plex.tv', done: 1, total: 2 });
-      const plexUsers = await this.deps.plex.getUsers();
-      onProgress({ phase: 'comparing', done: 2, total: 2 });
+      onProgress({ phase: 'fetching servers and users from plex.tv', done: 0, total: 1 });
+      const [servers, plexUsers] = await Promise.all([this.deps.plex.getOwnedServers(), this.deps.plex.getUsers()]);
+      onProgress({ phase: 'fetching servers and users from plex.tv', done: 1, total: 1 });
       const write = async (repos: Repositories) => {
         const summary = await this.apply(repos, servers, plexUsers, dryRun, onProgress);
         summary.durationMs = Date.now() - started;

@@ -269,6 +269,11 @@ export interface GeneratedAccountOptions {
   users: number;
   servers: number;
   sectionsPerServer?: number;
+  /**
+   * How many of the servers each user shares: 'all' (default), or a range: user i then shares
+   * between min and max consecutive servers starting at server i mod servers.
+   */
+  serversPerUser?: 'all' | { min: number; max: number };
   seed?: number;
   token?: string;
 }
@@ -289,7 +294,7 @@ const SECTION_TITLES: Record<FakeSectionType, string> = {
 const TRICKY_TITLES = ["O'Brien & Søn", 'Zoë "Z" <Admin>', 'Łukasz Żółć', 'Ærøskøbing & Co', '山田 太郎'];
 
 /**
- * Deterministic big account: every user shares every server; ~1 in 50 shares pending
+ * Deterministic big account: every user shares every server (or `serversPerUser` of them); ~1 in 50 shares pending
  * (acceptedAt 0); ~1 in 100 users managed (username/email null, home). Same options → same account.
  */
 export function generatedAccount(opts: GeneratedAccountOptions): FakePlexAccount {
@@ -328,7 +333,11 @@ export function generatedAccount(opts: GeneratedAccountOptions): FakePlexAccount
     const title =
       i % 97 === 96 ? `${TRICKY_TITLES[Math.floor(i / 97) % TRICKY_TITLES.length]} ${i}` : `User ${i}`;
     const shares: FakeShare[] = [];
-    for (const server of servers) {
+    const spread = opts.serversPerUser ?? 'all';
+    const count =
+      spread === 'all' ? servers.length : Math.min(servers.length, spread.min + Math.floor(rand() * (spread.max - spread.min + 1)));
+    const userServers = spread === 'all' ? servers : Array.from({ length: count }, (_, k) => servers[(i + k) % servers.length]!);
+    for (const server of userServers) {
       const invitedAt = BASE_TIME - Math.floor(rand() * 700 * DAY);
       const pending = rand() < 0.02;
       const allLibraries = rand() < 0.5;
