@@ -1,17 +1,37 @@
 import { Readable } from 'node:stream';
-import { sectionSchema, sharedServerSchema, userSchema, userServerSchema } from '../../../src/plex/schemas';
+import {
+  isSharedSection,
+  sectionSchema,
+  sharedServerSchema,
+  toPlexShare,
+  toPlexUser,
+  toUserServer,
+  userSchema,
+  userServerSchema,
+} from '../../../src/plex/schemas';
+
+const user = (attrs: Record<string, unknown>) => toPlexUser(userSchema.parse(attrs));
+const share = (attrs: Record<string, unknown>) => toPlexShare(sharedServerSchema.parse(attrs));
 import { parseXmlStream, XmlSyntaxError } from '../../../src/plex/xml-stream';
 
 describe('plex.tv attribute schemas', () => {
   it('treats absent, empty and null username/email alike (managed users) and names them by title', () => {
     for (const blank of [undefined, '', null]) {
-      const user = userSchema.parse({ id: '42', title: 'Kid', username: blank, email: blank, home: '1' });
-      expect(user).toEqual({ plexId: 42, title: 'Kid', username: null, email: null, thumb: null, home: true });
+      expect(user({ id: '42', title: 'Kid', username: blank, email: blank, home: '1' })).toEqual({
+        plexId: 42,
+        title: 'Kid',
+        username: null,
+        email: null,
+        thumb: null,
+        home: true,
+        servers: [],
+      });
     }
   });
 
   it('falls back to username when a title is missing', () => {
-    expect(userSchema.parse({ id: '7', username: 'bob' }).title).toBe('bob');
+    expect(user({ id: '7', username: 'bob' }).title).toBe('bob');
+    expect(user({ id: '8', title: '' }).title).toBe('Plex user 8');
   });
 
   it('refuses a user without a numeric id, naming the attribute', () => {
@@ -21,28 +41,31 @@ describe('plex.tv attribute schemas', () => {
   });
 
   it('reads "0"/"1" booleans and refuses other values', () => {
-    expect(userServerSchema.parse({ id: '1', machineIdentifier: 'm', owned: '1', pending: '1', allLibraries: '0' })).toMatchObject({
-      owned: true,
+    expect(toUserServer(userServerSchema.parse({ id: '1', machineIdentifier: 'm', owned: '1', pending: '1', allLibraries: '0' }))).toEqual({
+      machineIdentifier: 'm',
+      shareId: 1,
       pending: true,
-      allLibraries: false,
     });
+    // owned="0": a server the friend shares with the owner, not ours.
+    expect(toUserServer(userServerSchema.parse({ id: '1', machineIdentifier: 'm', owned: '0' }))).toBeNull();
     expect(userServerSchema.safeParse({ id: '1', machineIdentifier: 'm', owned: 'yes' }).success).toBe(false);
   });
 
   it('reads unix seconds, and acceptedAt="0", empty or absent as pending', () => {
-    const accepted = sharedServerSchema.parse({ id: '9', userID: '42', invitedAt: '1700000000', acceptedAt: '1700000100' });
+    const accepted = share({ id: '9', userID: '42', invitedAt: '1700000000', acceptedAt: '1700000100' });
     expect(accepted.invitedAt?.toISOString()).toBe('2023-11-14T22:13:20.000Z');
     expect(accepted.acceptedAt?.toISOString()).toBe('2023-11-14T22:15:00.000Z');
     expect(accepted.pending).toBe(false);
     for (const acceptedAt of ['0', '', undefined]) {
-      const pending = sharedServerSchema.parse({ id: '9', userID: '42', invitedAt: '1700000000', acceptedAt });
+      const pending = share({ id: '9', userID: '42', invitedAt: '1700000000', acceptedAt });
       expect(pending).toMatchObject({ acceptedAt: null, pending: true });
     }
   });
 
   it('counts a section without a shared attribute as shared (older answers list only shared ones)', () => {
-    expect(sectionSchema.parse({ title: 'Movies' }).shared).toBe(true);
-    expect(sectionSchema.parse({ title: 'Movies', shared: '0' }).shared).toBe(false);
+    expect(isSharedSection(sectionSchema.parse({ title: 'Movies' }))).toBe(true);
+    expect(isSharedSection(sectionSchema.parse({ title: 'Movies', shared: '0' }))).toBe(false);
+    expect(sharedServerSchema.safeParse({ id: '9', userID: '42', acceptedAt: 'yesterday' }).success).toBe(false);
   });
 });
 
