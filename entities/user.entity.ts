@@ -47,6 +47,14 @@ export class User {
   @Column({ name: 'removed_at', type: 'datetime', precision: 3, nullable: true })
   removedAt: Date | null;
 
+  /** When an admin last saved this user's profile (null: never reviewed since import). */
+  @Column({ name: 'profile_reviewed_at', type: 'datetime', precision: 3, nullable: true })
+  profileReviewedAt: Date | null;
+
+  /** When an admin last saved this user's default payment. */
+  @Column({ name: 'payment_reviewed_at', type: 'datetime', precision: 3, nullable: true })
+  paymentReviewedAt: Date | null;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 
