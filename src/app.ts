@@ -10,6 +10,7 @@ import { CatalogService } from './services/catalog.service';
 import { DirectoryService } from './services/directory.service';
 import { LockService } from './services/lock.service';
 import { SharedServersSyncService } from './services/shared-servers-sync.service';
+import { UserAdminService } from './services/user-admin.service';
 import { UsersSyncService } from './services/users-sync.service';
 import { version } from '../package.json';
 
@@ -21,6 +22,7 @@ export interface App {
   store: Store;
   catalog: CatalogService;
   directory: DirectoryService;
+  users: UserAdminService;
   /** Built on first use: only the syncs need a Plex token. */
   usersSync(): UsersSyncService;
   sharedServersSync(): SharedServersSyncService;
@@ -61,6 +63,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     store,
     catalog: new CatalogService(store, clock, config.DEFAULT_CURRENCY),
     directory: new DirectoryService(store),
+    users: new UserAdminService(store, clock),
     usersSync: () => new UsersSyncService(syncDeps()),
     sharedServersSync: () => new SharedServersSyncService(syncDeps()),
     plex: getPlex,

@@ -15,6 +15,12 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+const snowflake = z
+  .string()
+  .trim()
+  .regex(/^\d{17,20}$/, 'must be a Discord ID (17 to 20 digits)')
+  .optional();
+
 const schema = z.object({
   DATABASE_URL: z
     .string()
@@ -37,6 +43,13 @@ const schema = z.object({
     .transform((v) => v.toUpperCase())
     .default('USD'),
   SYNC_LOCK_TTL_SECONDS: intFromEnv(60, 2),
+  DISCORD_TOKEN: optionalString,
+  DISCORD_GUILD_ID: snowflake,
+  DISCORD_API_URL: z.string().trim().url().default('https://discord.com/api'),
+  DISCORD_ADMIN_ROLE_ID: snowflake,
+  DISCORD_SUBSCRIBER_ROLE_ID: snowflake,
+  DISCORD_PERMANENT_ROLE_ID: snowflake,
+  DISCORD_ADMIN_CHANNEL_ID: snowflake,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -54,6 +67,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   return parsed.data;
+}
+
+/** For the bot: the variables it cannot start without. */
+export function requireDiscord(config: Config): { token: string; guildId: string } {
+  if (!config.DISCORD_TOKEN) throw new ConfigError('DISCORD_TOKEN is not set: put the bot token from the Discord developer portal in .env');
+  if (!config.DISCORD_GUILD_ID) throw new ConfigError('DISCORD_GUILD_ID is not set: put the ID of your Discord server in .env');
+  return { token: config.DISCORD_TOKEN, guildId: config.DISCORD_GUILD_ID };
 }
 
 /** For the commands that talk to plex.tv: the token is only needed there. */

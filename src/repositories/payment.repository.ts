@@ -21,6 +21,10 @@ export interface PaymentRow extends NewPayment {
   updatedAt: Date;
 }
 
+const SELECT_WITH_PLAN = `SELECT p.id, p.user_id, p.plan_id, pl.name AS plan_name, p.starts_at, p.ends_at, p.amount_cents, p.currency,
+       p.subscription_id, p.transaction_id, p.source, p.is_default, p.created_at, p.updated_at
+  FROM payments p JOIN plans pl ON pl.id = p.plan_id`;
+
 export class PaymentRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -58,15 +62,36 @@ export class PaymentRepository {
     );
   }
 
+  /** Every payment's period, for status: one query for all users. */
+  async listPeriods(): Promise<Array<{ userId: number; startsAt: Date; endsAt: Date; subscriptionId: string | null }>> {
+    const rows = await this.sql.query('SELECT user_id, starts_at, ends_at, subscription_id FROM payments');
+    return rows.map((r) => ({
+      userId: Number(r.user_id),
+      startsAt: readDate(r.starts_at) as Date,
+      endsAt: readDate(r.ends_at) as Date,
+      subscriptionId: (r.subscription_id as string | null) ?? null,
+    }));
+  }
+
+  async listForUser(userId: number): Promise<PaymentRow[]> {
+    const rows = await this.sql.query(`${SELECT_WITH_PLAN} WHERE p.user_id = ? ORDER BY p.starts_at, p.id`, [userId]);
+    return rows.map(toPayment);
+  }
+
+  async updateDefault(
+    id: number,
+    fields: { planId: number; startsAt: Date; endsAt: Date; subscriptionId: string | null; amountCents: number | null; currency: string | null },
+    now: Date,
+  ): Promise<void> {
+    await this.sql.query(
+      'UPDATE payments SET plan_id = ?, starts_at = ?, ends_at = ?, subscription_id = ?, amount_cents = ?, currency = ?, updated_at = ? WHERE id = ?',
+      [fields.planId, fields.startsAt, fields.endsAt, fields.subscriptionId, fields.amountCents, fields.currency, now, id],
+    );
+  }
+
   /** Every user's default payment, with its plan's name: one query. */
   async listDefault(): Promise<PaymentRow[]> {
-    const rows = await this.sql.query(
-      `SELECT p.id, p.user_id, p.plan_id, pl.name AS plan_name, p.starts_at, p.ends_at, p.amount_cents, p.currency,
-              p.subscription_id, p.transaction_id, p.source, p.is_default, p.created_at, p.updated_at
-         FROM payments p JOIN plans pl ON pl.id = p.plan_id
-        WHERE p.is_default = ?`,
-      [true],
-    );
+    const rows = await this.sql.query(`${SELECT_WITH_PLAN} WHERE p.is_default = ?`, [true]);
     return rows.map(toPayment);
   }
 }

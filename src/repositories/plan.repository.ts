@@ -47,6 +47,13 @@ export class PlanRepository {
     );
   }
 
+  async update(id: number, plan: NewPlan, now: Date): Promise<void> {
+    await this.sql.query(
+      'UPDATE plans SET name = ?, duration_value = ?, duration_unit = ?, price_cents = ?, currency = ?, updated_at = ? WHERE id = ?',
+      [plan.name, plan.durationValue, plan.durationUnit, plan.priceCents, plan.currency, now, id],
+    );
+  }
+
   /** Moves the default flag to one plan; the unique index guarantees there is never a second. */
   async makeDefault(id: number, now: Date): Promise<void> {
     await this.sql.query('UPDATE plans SET default_flag = NULL, updated_at = ? WHERE default_flag = ? AND id <> ?', [now, true, id]);

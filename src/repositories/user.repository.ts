@@ -21,12 +21,20 @@ export interface UserRow extends UserSyncRow {
   paypalEmail: string | null;
   discordId: string | null;
   discordUsername: string | null;
+  profileReviewedAt: Date | null;
+  paymentReviewedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
+export interface ProfileFields {
+  paypalEmail: string | null;
+  discordId: string | null;
+  discordUsername: string | null;
+}
+
 const USER_COLUMNS =
-  'id, plex_id, username, email, title, thumb, home, class, paypal_email, discord_id, discord_username, removed_at, created_at, updated_at';
+  'id, plex_id, username, email, title, thumb, home, class, paypal_email, discord_id, discord_username, removed_at, profile_reviewed_at, payment_reviewed_at, created_at, updated_at';
 
 export class UserRepository {
   constructor(private readonly sql: Sql) {}
@@ -50,6 +58,50 @@ export class UserRepository {
   async list(): Promise<UserRow[]> {
     const rows = await this.sql.query(`SELECT ${USER_COLUMNS} FROM users ORDER BY title, id`);
     return rows.map(toUser);
+  }
+
+  async findByPlexId(plexId: number): Promise<UserRow | null> {
+    const rows = await this.sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE plex_id = ?`, [plexId]);
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  /** Candidates for a search box: a substring of username, email, title or Discord username. */
+  async search(text: string, limit: number): Promise<UserRow[]> {
+    // '!' escapes LIKE's wildcards: a backslash means different things in SQLite and MySQL literals.
+    const like = `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+    const rows = await this.sql.query(
+      `SELECT ${USER_COLUMNS} FROM users
+        WHERE LOWER(title) LIKE ? ESCAPE '!' OR LOWER(COALESCE(username, '')) LIKE ? ESCAPE '!'
+           OR LOWER(COALESCE(email, '')) LIKE ? ESCAPE '!' OR LOWER(COALESCE(discord_username, '')) LIKE ? ESCAPE '!'
+        ORDER BY title, id LIMIT ${Math.floor(limit)}`,
+      [like, like, like, like],
+    );
+    return rows.map(toUser);
+  }
+
+  /** Users other than `exceptId` that already hold this PayPal email or Discord ID. */
+  async findHolders(fields: { paypalEmail: string | null; discordId: string | null }, exceptId: number): Promise<UserRow[]> {
+    if (!fields.paypalEmail && !fields.discordId) return [];
+    const rows = await this.sql.query(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id <> ? AND ((paypal_email IS NOT NULL AND paypal_email = ?) OR (discord_id IS NOT NULL AND discord_id = ?))`,
+      [exceptId, fields.paypalEmail ?? '', fields.discordId ?? ''],
+    );
+    return rows.map(toUser);
+  }
+
+  async updateProfile(id: number, profile: ProfileFields, now: Date): Promise<void> {
+    await this.sql.query(
+      'UPDATE users SET paypal_email = ?, discord_id = ?, discord_username = ?, profile_reviewed_at = ?, updated_at = ? WHERE id = ?',
+      [profile.paypalEmail, profile.discordId, profile.discordUsername, now, now, id],
+    );
+  }
+
+  async setClass(id: number, userClass: UserClass, now: Date): Promise<void> {
+    await this.sql.query('UPDATE users SET class = ?, updated_at = ? WHERE id = ?', [userClass, now, id]);
+  }
+
+  async markPaymentReviewed(id: number, now: Date): Promise<void> {
+    await this.sql.query('UPDATE users SET payment_reviewed_at = ?, updated_at = ? WHERE id = ?', [now, now, id]);
   }
 
   /** Inserts new users; answers their ids by plex.tv id. */
@@ -98,6 +150,8 @@ export function toUser(r: Record<string, unknown>): UserRow {
     discordId: (r.discord_id as string | null) ?? null,
     discordUsername: (r.discord_username as string | null) ?? null,
     removedAt: readDate(r.removed_at),
+    profileReviewedAt: readDate(r.profile_reviewed_at),
+    paymentReviewedAt: readDate(r.payment_reviewed_at),
     createdAt: readDate(r.created_at) as Date,
     updatedAt: readDate(r.updated_at) as Date,
   };

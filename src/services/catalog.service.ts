@@ -72,6 +72,33 @@ export class CatalogService {
     return (await this.store.read((repos) => repos.plans.list())).map(planView);
   }
 
+  /** Changes a plan; payments already made keep their periods. Unset fields stay as they are. */
+  async editPlan(name: string, changes: { name?: string; duration?: string; price?: string; currency?: string }): Promise<PlanView> {
+    const duration = changes.duration ? parseDuration(changes.duration) : null;
+    const priceCents = changes.price ? parsePrice(changes.price) : null;
+    const currency = changes.currency?.trim().toUpperCase();
+    if (currency !== undefined && !/^[A-Z]{3}$/.test(currency)) throw new DomainError(`currency "${changes.currency}" is not a 3-letter code like USD`);
+    const newName = changes.name?.trim();
+    if (newName !== undefined && (newName.length < 1 || newName.length > 100)) throw new DomainError('plan name must be 1 to 100 characters');
+    return this.store.transaction(async (repos) => {
+      const plan = await repos.plans.findByName(name);
+      if (!plan) throw new NotFoundError(`no plan named "${name}"`);
+      if (newName && newName !== plan.name && (await repos.plans.findByName(newName))) throw new DomainError(`a plan named "${newName}" already exists`);
+      await repos.plans.update(
+        plan.id,
+        {
+          name: newName ?? plan.name,
+          durationValue: duration?.value ?? plan.durationValue,
+          durationUnit: duration?.unit ?? plan.durationUnit,
+          priceCents: priceCents ?? plan.priceCents,
+          currency: currency ?? plan.currency,
+        },
+        this.clock.now(),
+      );
+      return planView((await repos.plans.findByName(newName ?? plan.name))!);
+    });
+  }
+
   async setDefaultPlan(name: string): Promise<PlanView> {
     return this.store.transaction(async (repos) => {
       const plan = await repos.plans.findByName(name);

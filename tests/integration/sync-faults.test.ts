@@ -51,7 +51,10 @@ describe.each(DATABASE_KINDS)('sync failures on %s', (kind) => {
     });
     h.plex.resetRequests();
     await expect(h.app.usersSync().run()).rejects.toThrow('Plex rejected the token (401): check PLEX_TOKEN');
-    expect(h.plex.requests).toHaveLength(1);
+    // Each path asked once: a 401 is not retried.
+    const paths = h.plex.requests.map((r) => r.path);
+    expect(paths).toContain('/api/users');
+    expect(new Set(paths).size).toBe(paths.length);
     await expectUnchanged();
   });
 
