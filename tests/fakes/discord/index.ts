@@ -273,7 +273,7 @@ export class FakeDiscord {
 
   chatInput(p: ChatInputParams): InteractionHandle {
     const ctx = this.context(p);
-    const { cmd, guildScoped } = this.lookupCommand(ctx, p.name, 1, p.permissions);
+    const { cmd, guildScoped } = this.lookupCommand(ctx, p.name, 1, p.visibleByGuildOverride ? undefined : p.permissions);
     const options = this.fillOptions(p.options ?? [], cmd?.body.options, `/${p.name}`, true);
     const resolved = this.resolveOptions(ctx, options);
     const data: any = {
@@ -289,7 +289,7 @@ export class FakeDiscord {
 
   autocomplete(p: AutocompleteParams): InteractionHandle {
     const ctx = this.context(p);
-    const { cmd, guildScoped } = this.lookupCommand(ctx, p.name, 1, p.permissions);
+    const { cmd, guildScoped } = this.lookupCommand(ctx, p.name, 1, p.visibleByGuildOverride ? undefined : p.permissions);
     const options = JSON.parse(JSON.stringify(p.options ?? [])) as any[];
     // The focused option goes in the innermost subcommand.
     let level = options;

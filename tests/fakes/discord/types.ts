@@ -163,6 +163,9 @@ export interface InteractionBaseParams {
 
 export interface ChatInputParams extends InteractionBaseParams {
   name: string;
+  /** The guild overrode the command's default_member_permissions (Server Settings > Integrations), so this
+   *  member can run it whatever their permissions: the bot must refuse by itself. */
+  visibleByGuildOverride?: boolean;
   /** Raw API options (`{ name, type, value }`, subcommands as `{ name, type: 1, options }`). `type` may be left
    *  out when the command is registered: it is then taken from the registration. */
   options?: any[];

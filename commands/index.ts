@@ -1,0 +1,19 @@
+import type { SlashCommand } from '../src/discord/types';
+import { planCommand } from './plan';
+import { serverCommand } from './server';
+import { sharedServersCommand } from './shared-servers';
+import { syncSharedServersCommand } from './sync-shared-servers';
+import { syncUsersCommand } from './sync-users';
+import { userCommand } from './user';
+import { usersCommand } from './users';
+
+/** Every slash command the bot registers: an explicit list, not a folder scan. */
+export const COMMANDS: readonly SlashCommand[] = [
+  syncUsersCommand,
+  syncSharedServersCommand,
+  userCommand,
+  usersCommand,
+  sharedServersCommand,
+  planCommand,
+  serverCommand,
+];

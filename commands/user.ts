@@ -1,0 +1,114 @@
+import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { answer } from '../src/discord/replies';
+import type { BotContext, ComponentInteraction, SlashCommand } from '../src/discord/types';
+import { paymentFormValues, paymentModal, profileFormValues, profileModal, refusedFormMessage, userCardMessage } from '../src/discord/user-views';
+import { NotFoundError } from '../src/services/errors';
+import type { EditResult, PaymentInput, ProfileInput } from '../src/services/user-admin.service';
+
+const userOption = (o: import('discord.js').SlashCommandStringOption) =>
+  o.setName('user').setDescription('Plex username, email, title or Discord username').setRequired(true).setAutocomplete(true);
+
+const data = new SlashCommandBuilder()
+  .setName('user')
+  .setDescription('Look up and edit one user')
+  .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+  .setContexts(InteractionContextType.Guild)
+  .addSubcommand((s) => s.setName('view').setDescription("Show a user's card").addStringOption(userOption))
+  .addSubcommand((s) => s.setName('edit-profile').setDescription('Edit PayPal email and Discord link').addStringOption(userOption))
+  .addSubcommand((s) => s.setName('edit-payment').setDescription('Edit the default payment: plan, dates, subscription ID').addStringOption(userOption));
+
+/** The autocomplete value is the plex.tv id; a typed text is looked up. */
+async function resolvePlexId(text: string, ctx: BotContext): Promise<number> {
+  const trimmed = text.trim();
+  if (/^\d{1,15}$/.test(trimmed)) return Number(trimmed);
+  const [best] = await ctx.app.users.search(trimmed, 1);
+  if (!best) throw new NotFoundError(`no user matches "${trimmed}": pick one from the list as you type`);
+  return best.plexId;
+}
+
+async function openProfileForm(interaction: ChatInputCommandInteraction | ComponentInteraction, plexId: number, ctx: BotContext, values?: ProfileInput) {
+  const card = await ctx.app.users.card(plexId);
+  if (interaction.isModalSubmit()) throw new Error('a form cannot open another form');
+  await interaction.showModal(profileModal(plexId, card.title, values ?? profileFormValues(card)));
+}
+
+async function openPaymentForm(interaction: ChatInputCommandInteraction | ComponentInteraction, plexId: number, ctx: BotContext, values?: PaymentInput) {
+  const card = await ctx.app.users.card(plexId);
+  const form = await ctx.app.users.paymentForm(plexId);
+  if (form.plans.length === 0) return answer(interaction, { content: 'There are no plans yet: create one with /plan create first.' });
+  if (interaction.isModalSubmit()) throw new Error('a form cannot open another form');
+  await interaction.showModal(paymentModal(plexId, card.title, form.plans, values ?? paymentFormValues(form.current, form.defaultPlan)));
+}
+
+/** Saved: the updated card. Refused: every reason, and Try again with what was typed. */
+async function reportEdit(interaction: ModalSubmitInteraction, result: EditResult, draft: () => string) {
+  if (result.ok) return answer(interaction, userCardMessage(result.card, 'Saved.'));
+  return answer(interaction, refusedFormMessage(result.errors, draft()));
+}
+
+function modalValue(interaction: ModalSubmitInteraction, id: string): string {
+  try {
+    return interaction.fields.getTextInputValue(id);
+  } catch {
+    // The plan comes from a select menu when there are 25 plans or fewer.
+    return interaction.fields.getStringSelectValues(id)[0] ?? '';
+  }
+}
+
+export const userCommand: SlashCommand = {
+  data: data.toJSON(),
+
+  async execute(interaction, ctx) {
+    const plexId = await resolvePlexId(interaction.options.getString('user', true), ctx);
+    switch (interaction.options.getSubcommand()) {
+      case 'view':
+        return answer(interaction, userCardMessage(await ctx.app.users.card(plexId)));
+      case 'edit-profile':
+        return openProfileForm(interaction, plexId, ctx);
+      case 'edit-payment':
+        return openPaymentForm(interaction, plexId, ctx);
+    }
+  },
+
+  async autocomplete(interaction, ctx) {
+    const matches = await ctx.app.users.search(interaction.options.getFocused(), 25);
+    await interaction.respond(matches.map((m) => ({ name: m.label.slice(0, 100), value: String(m.plexId) })));
+  },
+
+  actions: {
+    'user-view': async (interaction, action, ctx) => answer(interaction, userCardMessage(await ctx.app.users.card(action.plexId))),
+    'user-edit-profile': (interaction, action, ctx) => openProfileForm(interaction, action.plexId, ctx),
+    'user-edit-payment': (interaction, action, ctx) => openPaymentForm(interaction, action.plexId, ctx),
+    'user-set-class': async (interaction, action, ctx) => {
+      const card = await ctx.app.users.setClass(action.plexId, action.userClass);
+      await answer(interaction, userCardMessage(card, `${card.title} is now ${card.class}.`));
+    },
+    'user-profile-modal': async (interaction, action, ctx) => {
+      if (!interaction.isModalSubmit()) return;
+      const values: ProfileInput = {
+        paypalEmail: modalValue(interaction, 'paypalEmail'),
+        discordId: modalValue(interaction, 'discordId'),
+        discordUsername: modalValue(interaction, 'discordUsername'),
+      };
+      const result = await ctx.app.users.updateProfile(action.plexId, values, ctx.members(interaction.guild));
+      await reportEdit(interaction, result, () => ctx.drafts.put({ form: 'profile', plexId: action.plexId, values }));
+    },
+    'user-payment-modal': async (interaction, action, ctx) => {
+      if (!interaction.isModalSubmit()) return;
+      const values: PaymentInput = {
+        plan: modalValue(interaction, 'plan'),
+        startsAt: modalValue(interaction, 'startsAt'),
+        endsAt: modalValue(interaction, 'endsAt'),
+        subscriptionId: modalValue(interaction, 'subscriptionId'),
+      };
+      const result = await ctx.app.users.updateDefaultPayment(action.plexId, values);
+      await reportEdit(interaction, result, () => ctx.drafts.put({ form: 'payment', plexId: action.plexId, values }));
+    },
+    'user-retry': async (interaction, action, ctx) => {
+      const draft = ctx.drafts.get(action.draftId);
+      if (!draft) return answer(interaction, { content: 'This form has expired (they last 15 minutes, and not across a restart of the bot): open it again from /user.' });
+      if (draft.form === 'profile') return openProfileForm(interaction, draft.plexId, ctx, draft.values);
+      return openPaymentForm(interaction, draft.plexId, ctx, draft.values);
+    },
+  },
+};

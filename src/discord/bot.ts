@@ -1,0 +1,134 @@
+import { once } from 'node:events';
+import {
+  Client,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  PermissionFlagsBits,
+  PermissionsBitField,
+  type Guild,
+} from 'discord.js';
+import type { App } from '../app';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/logger';
+import type { MemberDirectory } from '../services/user-admin.service';
+import { MemoryStore } from './memory-store';
+import { createRouter } from './router';
+import type { BotContext, Draft, ListView, SlashCommand } from './types';
+
+/** What the bot needs on its server: roles to give, messages to write. */
+export const BOT_PERMISSIONS = new PermissionsBitField([
+  PermissionFlagsBits.ManageRoles,
+  PermissionFlagsBits.ViewChannel,
+  PermissionFlagsBits.SendMessages,
+  PermissionFlagsBits.EmbedLinks,
+]);
+
+export function inviteLink(applicationId: string): string {
+  return `https://discord.com/oauth2/authorize?client_id=${applicationId}&scope=bot%20applications.commands&permissions=${BOT_PERMISSIONS.bitfield}`;
+}
+
+export class DiscordStartupError extends Error {}
+
+export interface RunningBot {
+  client: Client<true>;
+  /** Problems found at start, one line each (already logged). */
+  problems: string[];
+  stop(): Promise<void>;
+}
+
+/** Guild members by Discord ID, asked of Discord (members are not all cached). */
+function memberDirectory(guild: Guild | null): MemberDirectory | undefined {
+  if (!guild) return undefined;
+  return {
+    async findMember(discordId) {
+      try {
+        const member = await guild.members.fetch(discordId);
+        return { id: member.id, username: member.user.username };
+      } catch (error) {
+        if (error instanceof DiscordAPIError && (error.code === 10007 || error.code === 10013)) return null;
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * Logs in, registers the guild commands (idempotent: a PUT of the whole list at every start),
+ * checks what the bot can do on its server, and routes interactions from then on.
+ */
+export async function startBot(app: App, config: Config, logger: Logger, commands: readonly SlashCommand[], discord: { token: string; guildId: string }): Promise<RunningBot> {
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMembers],
+    rest: { api: config.DISCORD_API_URL },
+  });
+  const ctx: BotContext = {
+    app,
+    logger,
+    drafts: new MemoryStore<Draft>(),
+    views: new MemoryStore<ListView>(),
+    members: memberDirectory,
+  };
+  const route = createRouter(commands, ctx, config.DISCORD_ADMIN_ROLE_ID);
+  client.on(Events.InteractionCreate, (interaction) => void route(interaction));
+  client.on(Events.Error, (error) => logger.error({ err: { message: error.message } }, 'discord client error'));
+
+  const ready = once(client, Events.ClientReady);
+  try {
+    await client.login(discord.token);
+  } catch (error) {
+    await client.destroy();
+    const code = (error as { code?: string }).code;
+    if (code === 'TokenInvalid' || (error instanceof DiscordAPIError && error.status === 401)) {
+      throw new DiscordStartupError('Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal (Bot > Reset Token)');
+    }
+    throw new DiscordStartupError(`Cannot log in to Discord (${config.DISCORD_API_URL}): ${(error as Error).message}`);
+  }
+  await ready;
+  const ready_ = client as Client<true>;
+  const problems = await checkSetup(ready_, config, discord.guildId);
+  for (const problem of problems) logger.warn(problem);
+  const guild = ready_.guilds.cache.get(discord.guildId);
+  if (!guild) {
+    await client.destroy();
+    throw new DiscordStartupError(problems[0] ?? `the bot is not in the Discord server ${discord.guildId}`);
+  }
+  await ready_.application.commands.set(
+    commands.map((c) => c.data),
+    discord.guildId,
+  );
+  logger.info({ guild: guild.name, commands: commands.length }, 'bot ready');
+  return {
+    client: ready_,
+    problems,
+    stop: async () => {
+      await client.destroy();
+    },
+  };
+}
+
+/** One clear line per thing that will not work: guild, Manage Roles, role positions. */
+export async function checkSetup(client: Client<true>, config: Config, guildId: string): Promise<string[]> {
+  const problems: string[] = [];
+  const guild = client.guilds.cache.get(guildId);
+  if (!guild) {
+    problems.push(`The bot is not in the Discord server DISCORD_GUILD_ID=${guildId}: invite it with ${inviteLink(client.application.id)}`);
+    return problems;
+  }
+  const me = guild.members.me ?? (await guild.members.fetchMe());
+  if (!me.permissions.has(PermissionFlagsBits.ManageRoles)) {
+    problems.push(`The bot lacks the Manage Roles permission on ${guild.name}: it cannot give or take the subscriber role (Server Settings > Roles).`);
+  }
+  for (const [variable, roleId] of [
+    ['DISCORD_SUBSCRIBER_ROLE_ID', config.DISCORD_SUBSCRIBER_ROLE_ID],
+    ['DISCORD_PERMANENT_ROLE_ID', config.DISCORD_PERMANENT_ROLE_ID],
+  ] as const) {
+    if (!roleId) continue;
+    const role = guild.roles.cache.get(roleId);
+    if (!role) problems.push(`${variable}=${roleId} is not a role of ${guild.name}.`);
+    else if (role.position >= me.roles.highest.position) {
+      problems.push(`The bot's highest role (${me.roles.highest.name}) must be above "${role.name}" (${variable}) to give it: drag it higher in Server Settings > Roles.`);
+    }
+  }
+  return problems;
+}

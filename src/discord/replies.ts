@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DiscordAPIError,
+  MessageFlags,
+  type ActionRowBuilder,
+  type EmbedBuilder,
+  type Interaction,
+  type MessageActionRowComponentBuilder,
+  type RepliableInteraction,
+} from 'discord.js';
+import { ConfigError } from '../config/config';
+import type { Logger } from '../config/logger';
+import { PlexError } from '../plex/errors';
+import { DomainError } from '../services/errors';
+
+export interface ReplyBody {
+  content?: string;
+  embeds?: EmbedBuilder[];
+  components?: Array<ActionRowBuilder<MessageActionRowComponentBuilder>>;
+}
+
+/** Discord's limit on message content. */
+export const MAX_CONTENT = 2000;
+
+/**
+ * Answers an admin, always ephemerally: a first reply, or the edit of a deferred one,
+ * or a follow-up after a reply already sent.
+ */
+export async function answer(interaction: RepliableInteraction, body: ReplyBody): Promise<void> {
+  const payload = { content: body.content ? truncate(body.content, MAX_CONTENT) : undefined, embeds: body.embeds ?? [], components: body.components ?? [] };
+  if (interaction.deferred && !interaction.replied) {
+    await interaction.editReply(payload);
+  } else if (interaction.replied) {
+    await interaction.followUp({ ...payload, flags: MessageFlags.Ephemeral });
+  } else {
+    await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
+  }
+}
+
+/** What an admin reads when something fails: the error itself when it is meant for them, else a reference to the log. */
+export function describeForAdmin(error: unknown, logger: Logger, context: Record<string, unknown>): string {
+  if (error instanceof DomainError || error instanceof PlexError || error instanceof ConfigError) return error.message;
+  const id = randomUUID().slice(0, 8);
+  logger.error({ err: serializeError(error), errorId: id, ...context }, 'interaction failed');
+  return `Something went wrong, logged as ${id}.`;
+}
+
+/** The one place every failure of an interaction is answered: nothing is left unanswered. */
+export async function answerFailure(interaction: Interaction, error: unknown, logger: Logger): Promise<void> {
+  const context = { interaction: interaction.type, user: interaction.user.id, command: interaction.isCommand() ? interaction.commandName : undefined, customId: 'customId' in interaction ? interaction.customId : undefined };
+  const message = describeForAdmin(error, logger, context);
+  try {
+    if (interaction.isAutocomplete()) {
+      if (!interaction.responded) await interaction.respond([]);
+      return;
+    }
+    if (interaction.isRepliable()) await answer(interaction, { content: message });
+  } catch (replyError) {
+    // The interaction may have expired (10062): nothing more can be said to the admin.
+    logger.warn({ err: serializeError(replyError), ...context }, 'could not answer an interaction');
+  }
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function serializeError(error: unknown): Record<string, unknown> {
+  if (error instanceof DiscordAPIError) return { name: error.name, code: error.code, status: error.status, message: error.message, method: error.method, url: error.url.replace(/\/interactions\/\d+\/[^/]+/, '/interactions/…').replace(/\/webhooks\/(\d+)\/[^/]+/, '/webhooks/$1/…') };
+  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  return { value: String(error) };
+}

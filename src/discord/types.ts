@@ -1,0 +1,42 @@
+import type {
+  AutocompleteInteraction,
+  ButtonInteraction,
+  ChatInputCommandInteraction,
+  Guild,
+  ModalSubmitInteraction,
+  RESTPostAPIChatInputApplicationCommandsJSONBody,
+  StringSelectMenuInteraction,
+} from 'discord.js';
+import type { App } from '../app';
+import type { Logger } from '../config/logger';
+import type { MemberDirectory, PaymentInput, ProfileInput, UserListFilters } from '../services/user-admin.service';
+import type { Action, ActionKind } from './custom-id';
+import type { MemoryStore } from './memory-store';
+
+/** What an admin typed into a modal that was refused: "Try again" reopens it with these. */
+export type Draft = { form: 'profile'; plexId: number; values: ProfileInput } | { form: 'payment'; plexId: number; values: PaymentInput };
+
+/** The filters behind a paginated list's buttons. */
+export type ListView = { list: 'users'; filters: UserListFilters } | { list: 'shares'; server?: string };
+
+export interface BotContext {
+  app: App;
+  logger: Logger;
+  drafts: MemoryStore<Draft>;
+  views: MemoryStore<ListView>;
+  members(guild: Guild | null): MemberDirectory | undefined;
+}
+
+export type ComponentInteraction = ButtonInteraction | StringSelectMenuInteraction | ModalSubmitInteraction;
+
+export type ActionHandlers = {
+  [K in ActionKind]?: (interaction: ComponentInteraction, action: Extract<Action, { kind: K }>, ctx: BotContext) => Promise<void>;
+};
+
+/** One slash command: its definition, what it does, and the buttons/selects/modals its replies carry. */
+export interface SlashCommand {
+  data: RESTPostAPIChatInputApplicationCommandsJSONBody;
+  execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void>;
+  autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
+  actions?: ActionHandlers;
+}

@@ -1,0 +1,37 @@
+import dotenv from 'dotenv';
+import { COMMANDS } from '../commands';
+import { createApp } from './app';
+import { loadConfig, requireDiscord } from './config/config';
+import { createLogger } from './config/logger';
+import { startBot } from './discord/bot';
+import { describeFailure } from './cli';
+
+/** npm start: migrate, log in, register the commands, and serve until stopped. */
+async function main(): Promise<void> {
+  dotenv.config({ quiet: true });
+  const config = loadConfig();
+  const discord = requireDiscord(config);
+  const logger = createLogger(config.LOG_LEVEL);
+  const app = await createApp(config, { logger });
+  let bot;
+  try {
+    bot = await startBot(app, config, logger, COMMANDS, discord);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const stop = async () => {
+    logger.info('stopping');
+    await bot.stop();
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  const { message } = describeFailure(error);
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,93 @@
+import { COMMANDS } from '../../commands';
+import { createLogger } from '../../src/config/logger';
+import { startBot, type RunningBot } from '../../src/discord/bot';
+import { FakeDiscord } from '../fakes/discord';
+import { Perm } from '../fakes/discord/util';
+import type { FakeGuildSpec } from '../fakes/discord/types';
+import { smallAccount, type FakePlexAccount } from '../fakes/plex/plex-data';
+import type { DatabaseKind } from './databases';
+import { startHarness, type Harness } from './harness';
+
+export const IDS = {
+  guild: '900000000000000001',
+  app: '900000000000000002',
+  bot: '900000000000000002',
+  owner: '900000000000000010',
+  admin: '900000000000000011',
+  member: '900000000000000012',
+  friend: '900000000000000013',
+  adminRole: '900000000000000020',
+  subscriberRole: '900000000000000021',
+  botRole: '900000000000000022',
+  channel: '900000000000000030',
+} as const;
+
+// Not starting with "bot": discord.js strips a leading "Bot" from tokens, case-insensitively.
+export const BOT_TOKEN = 'test-token.discord.abc';
+
+/** No Manage Server, no admin role: an ordinary member. */
+export const MEMBER_PERMISSIONS = (Perm.ViewChannel | Perm.SendMessages).toString();
+
+export function guildSpec(): FakeGuildSpec {
+  return {
+    id: IDS.guild,
+    name: 'Plex Friends',
+    ownerId: IDS.owner,
+    channels: [{ id: IDS.channel, name: 'general' }],
+    roles: [
+      { id: IDS.guild, name: '@everyone', position: 0, permissions: (Perm.ViewChannel | Perm.SendMessages).toString() },
+      { id: IDS.subscriberRole, name: 'Subscriber', position: 1, permissions: '0' },
+      { id: IDS.adminRole, name: 'Plex Admins', position: 2, permissions: '0' },
+      { id: IDS.botRole, name: 'Streams Manager', position: 3, permissions: (Perm.ManageRoles | Perm.ViewChannel | Perm.SendMessages | Perm.EmbedLinks).toString(), managed: true },
+    ],
+    members: [
+      { user: { id: IDS.bot, username: 'streams-manager', bot: true }, roles: [IDS.botRole] },
+      { user: { id: IDS.owner, username: 'owner' }, roles: [] },
+      { user: { id: IDS.admin, username: 'plexadmin' }, roles: [IDS.adminRole] },
+      { user: { id: IDS.member, username: 'obrien.discord' }, roles: [] },
+      { user: { id: IDS.friend, username: 'zoe_d' }, roles: [], dmsClosed: true },
+    ],
+  };
+}
+
+export interface BotHarness extends Harness {
+  discord: FakeDiscord;
+  bot: RunningBot;
+}
+
+/** The real bot (discord.js Client) against the fake Discord and the fake plex.tv, on a fresh database. */
+export async function startBotHarness(kind: DatabaseKind, options: { account?: FakePlexAccount; env?: Record<string, string>; guild?: FakeGuildSpec } = {}): Promise<BotHarness> {
+  const discord = new FakeDiscord({
+    token: BOT_TOKEN,
+    applicationId: IDS.app,
+    botUser: { id: IDS.bot, username: 'streams-manager' },
+    guilds: [options.guild ?? guildSpec()],
+  });
+  const { apiUrl } = await discord.start();
+  const h = await startHarness(kind, options.account ?? smallAccount(), {
+    DISCORD_TOKEN: BOT_TOKEN,
+    DISCORD_GUILD_ID: IDS.guild,
+    DISCORD_API_URL: apiUrl,
+    DISCORD_ADMIN_ROLE_ID: IDS.adminRole,
+    DISCORD_SUBSCRIBER_ROLE_ID: IDS.subscriberRole,
+    ...options.env,
+  });
+  let bot: RunningBot;
+  try {
+    bot = await startBot(h.app, h.app.config, createLogger('silent'), COMMANDS, { token: BOT_TOKEN, guildId: IDS.guild });
+  } catch (error) {
+    await h.close();
+    await discord.stop();
+    throw error;
+  }
+  return {
+    ...h,
+    discord,
+    bot,
+    close: async () => {
+      await bot.stop();
+      await discord.stop();
+      await h.close();
+    },
+  };
+}
