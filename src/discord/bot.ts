@@ -9,7 +9,7 @@ import {
   type Guild,
 } from 'discord.js';
 import type { App } from '../app';
-import type { Config } from '../config/config';
+import { ConfigError, type Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { MemberDirectory } from '../services/user-admin.service';
 import { MemoryStore } from './memory-store';
@@ -28,7 +28,8 @@ export function inviteLink(applicationId: string): string {
   return `https://discord.com/oauth2/authorize?client_id=${applicationId}&scope=bot%20applications.commands&permissions=${BOT_PERMISSIONS.bitfield}`;
 }
 
-export class DiscordStartupError extends Error {}
+/** The bot cannot start as configured (token, server): a ConfigError, so it is told in one line. */
+export class DiscordStartupError extends ConfigError {}
 
 export interface RunningBot {
   client: Client<true>;
