@@ -35,12 +35,22 @@ export class SharedServerRepository {
 
   /** Every share with its user's and server's names: one query. */
   async listAll(): Promise<ShareListRow[]> {
+    return this.listWithNames('', []);
+  }
+
+  async listForUser(userId: number): Promise<ShareListRow[]> {
+    return this.listWithNames('WHERE s.user_id = ?', [userId]);
+  }
+
+  private async listWithNames(where: string, params: number[]): Promise<ShareListRow[]> {
     const rows = await this.sql.query(
       `SELECT ${SHARE_COLUMNS}, u.plex_id, u.username, u.title, m.machine_identifier, m.name AS server_name
          FROM shared_servers s
          JOIN users u ON u.id = s.user_id
          JOIN media_servers m ON m.id = s.server_id
+        ${where}
         ORDER BY m.name, u.title, s.id`,
+      params,
     );
     return rows.map((r) => ({
       ...toShare(r),

@@ -252,7 +252,7 @@ export class UserAdminService {
   private async loadCard(repos: Repositories, plexId: number): Promise<UserCard> {
     const user = await this.requireUser(repos, plexId);
     const payments = await repos.payments.listForUser(user.id);
-    const shares = (await repos.shares.listAll()).filter((s) => s.userId === user.id);
+    const shares = await repos.shares.listForUser(user.id);
     const now = this.clock.now();
     const status = computeStatus(user.userClass, payments, now);
     const def = payments.find((p) => p.isDefault);
