@@ -42,17 +42,7 @@ export class UserRepository {
   /** Every user, with just what a sync compares: one query. */
   async loadSyncSnapshot(): Promise<UserSyncRow[]> {
     const rows = await this.sql.query('SELECT id, plex_id, username, email, title, thumb, home, class, removed_at FROM users');
-    return rows.map((r) => ({
-      id: Number(r.id),
-      plexId: Number(r.plex_id),
-      username: (r.username as string | null) ?? null,
-      email: (r.email as string | null) ?? null,
-      title: String(r.title),
-      thumb: (r.thumb as string | null) ?? null,
-      home: readBool(r.home),
-      userClass: r.class as UserClass,
-      removedAt: readDate(r.removed_at),
-    }));
+    return rows.map(toSyncRow);
   }
 
   async list(): Promise<UserRow[]> {
@@ -136,7 +126,7 @@ export class UserRepository {
   }
 }
 
-export function toUser(r: Record<string, unknown>): UserRow {
+function toSyncRow(r: Record<string, unknown>): UserSyncRow {
   return {
     id: Number(r.id),
     plexId: Number(r.plex_id),
@@ -146,10 +136,16 @@ export function toUser(r: Record<string, unknown>): UserRow {
     thumb: (r.thumb as string | null) ?? null,
     home: readBool(r.home),
     userClass: r.class as UserClass,
+    removedAt: readDate(r.removed_at),
+  };
+}
+
+export function toUser(r: Record<string, unknown>): UserRow {
+  return {
+    ...toSyncRow(r),
     paypalEmail: (r.paypal_email as string | null) ?? null,
     discordId: (r.discord_id as string | null) ?? null,
     discordUsername: (r.discord_username as string | null) ?? null,
-    removedAt: readDate(r.removed_at),
     profileReviewedAt: readDate(r.profile_reviewed_at),
     paymentReviewedAt: readDate(r.payment_reviewed_at),
     createdAt: readDate(r.created_at) as Date,
