@@ -1,4 +1,6 @@
 import type { SlashCommand } from '../src/discord/types';
+import { expiringCommand, lifecycleCommand } from './lifecycle';
+import { paymentsCommand } from './payments';
 import { planCommand } from './plan';
 import { serverCommand } from './server';
 import { sharedServersCommand } from './shared-servers';
@@ -16,4 +18,7 @@ export const COMMANDS: readonly SlashCommand[] = [
   sharedServersCommand,
   planCommand,
   serverCommand,
+  paymentsCommand,
+  expiringCommand,
+  lifecycleCommand,
 ];

@@ -1,6 +1,6 @@
 import { EmbedBuilder, InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import { suggestPlans } from '../src/discord/autocomplete';
-import { answer, truncate } from '../src/discord/replies';
+import { answer, joinLines } from '../src/discord/replies';
 import type { SlashCommand } from '../src/discord/types';
 import type { PlanView } from '../src/services/catalog.service';
 
@@ -56,7 +56,7 @@ export const planCommand: SlashCommand = {
       }
       case 'list': {
         const plans = await ctx.app.catalog.listPlans();
-        const embed = new EmbedBuilder().setTitle('Plans').setDescription(truncate(plans.map(describe).join('\n') || 'No plans yet: /plan create.', 4096));
+        const embed = new EmbedBuilder().setTitle('Plans').setDescription(joinLines(plans.map(describe), 4096) || 'No plans yet: /plan create.');
         return answer(interaction, { embeds: [embed] });
       }
       case 'edit': {

@@ -1,6 +1,6 @@
 import { EmbedBuilder, InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import { suggestServers } from '../src/discord/autocomplete';
-import { answer, truncate } from '../src/discord/replies';
+import { answer, joinLines } from '../src/discord/replies';
 import type { SlashCommand } from '../src/discord/types';
 import type { ServerView } from '../src/services/catalog.service';
 
@@ -30,7 +30,7 @@ export const serverCommand: SlashCommand = {
       const servers = await ctx.app.catalog.listServers();
       const embed = new EmbedBuilder()
         .setTitle('Servers')
-        .setDescription(truncate(servers.map(describe).join('\n') || 'No servers yet: run /sync-users or /sync-shared-servers.', 4096));
+        .setDescription(joinLines(servers.map(describe), 4096) || 'No servers yet: run /sync-users or /sync-shared-servers.');
       return answer(interaction, { embeds: [embed] });
     }
     const importAs = interaction.options.getString('import-as') as ServerView['importAs'] | null;

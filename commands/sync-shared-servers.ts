@@ -1,6 +1,6 @@
 import { EmbedBuilder, InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import { replyProgress } from '../src/discord/progress';
-import { answer, truncate } from '../src/discord/replies';
+import { answer, joinLines } from '../src/discord/replies';
 import type { SlashCommand } from '../src/discord/types';
 
 export const syncSharedServersCommand: SlashCommand = {
@@ -21,7 +21,7 @@ export const syncSharedServersCommand: SlashCommand = {
     );
     const embed = new EmbedBuilder()
       .setTitle('Shared servers sync done')
-      .setDescription(truncate(perServer.join('\n') || 'No enabled servers.', 4000))
+      .setDescription(joinLines(perServer, 4000) || 'No enabled servers.')
       .addFields(
         { name: 'Created', value: String(summary.created), inline: true },
         { name: 'Updated', value: String(summary.updated), inline: true },

@@ -1,6 +1,6 @@
 import { EmbedBuilder, InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import { replyProgress } from '../src/discord/progress';
-import { answer, truncate } from '../src/discord/replies';
+import { answer, joinLines } from '../src/discord/replies';
 import type { SlashCommand } from '../src/discord/types';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -38,7 +38,7 @@ export const syncUsersCommand: SlashCommand = {
         ...summary.changes.updated.map((c) => `~ ${c.title}: ${c.fields?.join(', ')}`),
         ...summary.changes.removed.map((c) => `- ${c.title}`),
       ];
-      if (lines.length) embed.setDescription(truncate(lines.join('\n'), 4000));
+      if (lines.length) embed.setDescription(joinLines(lines, 4000));
     } else if (review > 0) {
       embed.setFooter({ text: `${review} user(s) need review (PayPal email, Discord, plan and end date): /users list status:needs-review` });
     }

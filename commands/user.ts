@@ -41,8 +41,11 @@ async function openPaymentForm(interaction: ChatInputCommandInteraction | Compon
 }
 
 /** Saved: the updated card. Refused: every reason, and Try again with what was typed. */
-async function reportEdit(interaction: ModalSubmitInteraction, result: EditResult, draft: () => string) {
-  if (result.ok) return answer(interaction, userCardMessage(result.card, 'Saved.'));
+async function reportEdit(interaction: ModalSubmitInteraction, result: EditResult, draft: () => string, ctx: BotContext) {
+  if (result.ok) {
+    await ctx.lifecycle.afterEdit(result.card.plexId);
+    return answer(interaction, userCardMessage(result.card, 'Saved.'));
+  }
   return answer(interaction, refusedFormMessage(result.errors, draft()));
 }
 
@@ -81,6 +84,7 @@ export const userCommand: SlashCommand = {
     'user-edit-payment': (interaction, action, ctx) => openPaymentForm(interaction, action.plexId, ctx),
     'user-set-class': async (interaction, action, ctx) => {
       const card = await ctx.app.users.setClass(action.plexId, action.userClass);
+      await ctx.lifecycle.afterEdit(action.plexId);
       await answer(interaction, userCardMessage(card, `${card.title} is now ${card.class}.`));
     },
     'user-profile-modal': async (interaction, action, ctx) => {
@@ -91,7 +95,7 @@ export const userCommand: SlashCommand = {
         discordUsername: modalValue(interaction, 'discordUsername'),
       };
       const result = await ctx.app.users.updateProfile(action.plexId, values, ctx.members(interaction.guild));
-      await reportEdit(interaction, result, () => ctx.drafts.put({ form: 'profile', plexId: action.plexId, values }));
+      await reportEdit(interaction, result, () => ctx.drafts.put({ form: 'profile', plexId: action.plexId, values }), ctx);
     },
     'user-payment-modal': async (interaction, action, ctx) => {
       if (!interaction.isModalSubmit()) return;
@@ -102,7 +106,7 @@ export const userCommand: SlashCommand = {
         subscriptionId: modalValue(interaction, 'subscriptionId'),
       };
       const result = await ctx.app.users.updateDefaultPayment(action.plexId, values);
-      await reportEdit(interaction, result, () => ctx.drafts.put({ form: 'payment', plexId: action.plexId, values }));
+      await reportEdit(interaction, result, () => ctx.drafts.put({ form: 'payment', plexId: action.plexId, values }), ctx);
     },
     'user-retry': async (interaction, action, ctx) => {
       const draft = ctx.drafts.get(action.draftId);

@@ -1,15 +1,23 @@
+import { ImportCursor } from './import-cursor.entity';
 import { Lock } from './lock.entity';
 import { MediaServer } from './media-server.entity';
 import { Payment } from './payment.entity';
+import { PaymentNotice } from './payment-notice.entity';
+import { PaymentEvent } from './payment-event.entity';
 import { Plan } from './plan.entity';
+import { PlexRemoval } from './plex-removal.entity';
 import { SharedServer } from './shared-server.entity';
 import { SyncRun } from './sync-run.entity';
+import { UnmatchedPayment } from './unmatched-payment.entity';
 import { User } from './user.entity';
 
-export { Lock, MediaServer, Payment, Plan, SharedServer, SyncRun, User };
+export { Lock, MediaServer, Payment, PaymentNotice, Plan, PlexRemoval, SharedServer, SyncRun, User };
 export type { UserClass } from './media-server.entity';
 export type { DurationUnit } from './plan.entity';
 export type { PaymentSource } from './payment.entity';
+export type { NoticeKind } from './payment-notice.entity';
 export type { SyncKind, SyncOutcome } from './sync-run.entity';
+export { ImportCursor, PaymentEvent, UnmatchedPayment };
+export type { ImportSource, ImportStatus, PaymentEventKind } from './payment-event.entity';
 
-export const ENTITIES = [MediaServer, User, Plan, Payment, SharedServer, SyncRun, Lock];
+export const ENTITIES = [MediaServer, User, Plan, Payment, SharedServer, SyncRun, Lock, UnmatchedPayment, PaymentEvent, ImportCursor, PaymentNotice, PlexRemoval];

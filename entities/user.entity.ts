@@ -55,6 +55,29 @@ export class User {
   @Column({ name: 'payment_reviewed_at', type: 'datetime', precision: 3, nullable: true })
   paymentReviewedAt: Date | null;
 
+  /** Lifecycle: when a DM to this user last failed because they closed DMs (cleared by a DM that gets through). */
+  @Column({ name: 'dms_closed_at', type: 'datetime', precision: 3, nullable: true })
+  dmsClosedAt: Date | null;
+
+  /** Lifecycle: when the Discord ID was last found not to be a member of the guild (cleared when found). */
+  @Column({ name: 'discord_missing_at', type: 'datetime', precision: 3, nullable: true })
+  discordMissingAt: Date | null;
+
+  /** Lifecycle: marked for removal from the owner's Plex servers since; kept until the removal succeeds. */
+  @Column({ name: 'plex_removal_due_at', type: 'datetime', precision: 3, nullable: true })
+  plexRemovalDueAt: Date | null;
+
+  /** Lifecycle: why the last removal attempt failed (plex.tv's answer). */
+  @Column({ name: 'plex_removal_error', type: 'varchar', length: 255, nullable: true })
+  plexRemovalError: string | null;
+
+  /** Lifecycle: when the user's shares were last removed, and the payment end that removal was for. */
+  @Column({ name: 'plex_removed_at', type: 'datetime', precision: 3, nullable: true })
+  plexRemovedAt: Date | null;
+
+  @Column({ name: 'plex_removed_end_at', type: 'datetime', precision: 3, nullable: true })
+  plexRemovedEndAt: Date | null;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

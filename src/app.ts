@@ -9,10 +9,16 @@ import { Store } from './repositories/store';
 import { CatalogService } from './services/catalog.service';
 import { DirectoryService } from './services/directory.service';
 import { LockService } from './services/lock.service';
+import { PaymentsImportService } from './services/payments-import.service';
+import { configuredSources } from './payments/configured-sources';
 import { SharedServersSyncService } from './services/shared-servers-sync.service';
 import { UserAdminService } from './services/user-admin.service';
 import { UsersSyncService } from './services/users-sync.service';
 import { version } from '../package.json';
+import { buildLifecycle } from './app-lifecycle';
+import type { GuildPort } from './services/guild-port';
+import type { LifecycleService } from './services/lifecycle.service';
+import type { SubscriptionStatusService } from './services/subscription-status.service';
 
 /** Everything the CLI and the bot call, built once from the configuration. */
 export interface App {
@@ -23,6 +29,12 @@ export interface App {
   catalog: CatalogService;
   directory: DirectoryService;
   users: UserAdminService;
+  /** Payments import from PayPal CSV files and the PayPal and Stripe APIs (issue 5). */
+  payments: PaymentsImportService;
+  /** Every user's status in one batched read. */
+  subscriptions: SubscriptionStatusService;
+  /** Roles, reminders, expiry and removal (issue 4); needs the Discord variables when it talks to Discord. */
+  lifecycle: LifecycleService;
   /** Built on first use: only the syncs need a Plex token. */
   usersSync(): UsersSyncService;
   sharedServersSync(): SharedServersSyncService;
@@ -34,6 +46,8 @@ export interface AppOverrides {
   clock?: Clock;
   logger?: Logger;
   plex?: PlexTvApi;
+  /** The bot's own Discord access for the lifecycle (default: REST with DISCORD_TOKEN). */
+  guild?: GuildPort;
   /** Sees every SQL statement (the benchmark counts them). */
   queryLogger?: TypeOrmLogger;
 }
@@ -64,9 +78,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     catalog: new CatalogService(store, clock, config.DEFAULT_CURRENCY),
     directory: new DirectoryService(store),
     users: new UserAdminService(store, clock),
+    payments: new PaymentsImportService({ store, clock, locks, sources: () => configuredSources(config) }),
     usersSync: () => new UsersSyncService(syncDeps()),
     sharedServersSync: () => new SharedServersSyncService(syncDeps()),
     plex: getPlex,
+    ...buildLifecycle(config, { store, clock, locks, logger, plex: getPlex, guild: overrides.guild }),
     close: () => store.close(),
   };
 }

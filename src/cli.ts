@@ -5,9 +5,12 @@ import { createApp, type App } from './app';
 import { ConfigError, loadConfig } from './config/config';
 import { openDatabase } from './database/data-source';
 import { PlexError } from './plex/errors';
+import { PaymentSourceError } from './payments/errors';
+import { runPaymentsCommand } from './cli-payments';
 import { DomainError } from './services/errors';
 import type { ProgressListener } from './services/progress';
 import { formatSharesSummary, formatUsersSummary, formatTable } from './cli-format';
+import { formatExpiring, formatLifecycleRun } from './cli-lifecycle-format';
 
 const USAGE = `Usage: streams-manager <command>
 
@@ -21,6 +24,18 @@ const USAGE = `Usage: streams-manager <command>
   plans set-default <name>
   servers list [--json]
   servers set <machineIdentifier> [--import-as standard|permanent] [--enabled true|false]
+  lifecycle run [--dry-run] [--at <ISO date>] [--json]
+                                            roles, reminders, expiry notices, removal from Plex
+                                            (--at: preview on that date, only with --dry-run)
+  expiring [--days N] [--json]              access ending within N days (default 7), due for removal
+  payments import <file.csv> [--date-format MDY|DMY] [--dry-run] [--json]
+                                            import a PayPal activity download (CSV)
+  payments sync [--since <date>] [--json]   import from the PayPal and Stripe APIs
+  payments unmatched [--json]               payments no user matched, and pending ones
+  payments assign <unmatchedId> <plexId> [--remember]
+                                            give an unmatched payment to a user (--remember:
+                                            their PayPal email and subscription, for next time)
+  payments list <plexId> [--json]           a user's payments, refunds and reversals
 
 Configuration comes from the environment and .env (see .env.example).`;
 
@@ -42,6 +57,11 @@ export async function main(argv: string[]): Promise<number> {
       default: { type: 'boolean' },
       'import-as': { type: 'string' },
       enabled: { type: 'string' },
+      at: { type: 'string' },
+      days: { type: 'string' },
+      'date-format': { type: 'string' },
+      remember: { type: 'boolean' },
+      since: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -72,6 +92,12 @@ async function run(app: App, group: string, action: string | undefined, rest: st
   const print = (data: unknown) => process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
   const key = `${group} ${action ?? ''}`.trim();
   switch (key) {
+    case 'payments import':
+    case 'payments sync':
+    case 'payments unmatched':
+    case 'payments assign':
+    case 'payments list':
+      return runPaymentsCommand(app, action!, rest, values, (message) => new UsageError(message), progressBar(json));
     case 'sync users': {
       const summary = await app.usersSync().run({ dryRun: values['dry-run'] === true, onProgress: progressBar(json) });
       if (json) print(summary);
@@ -160,6 +186,27 @@ async function run(app: App, group: string, action: string | undefined, rest: st
       else process.stdout.write(`${server.name}: new users import as ${server.importAs}, ${server.enabled ? 'enabled' : 'disabled'}\n`);
       return 0;
     }
+    case 'lifecycle run': {
+      const dryRun = values['dry-run'] === true;
+      let at: Date | undefined;
+      if (values.at !== undefined) {
+        if (!dryRun) throw new UsageError('--at only works with --dry-run: a real run always happens now');
+        at = new Date(String(values.at));
+        if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${String(values.at)}" is not a date: use ISO 8601, like 2026-12-25 or 2026-12-25T10:00:00Z`);
+      }
+      const result = await app.lifecycle.run({ dryRun, at });
+      if (json) print(result);
+      else process.stdout.write(formatLifecycleRun(result));
+      return 0;
+    }
+    case 'expiring': {
+      const days = String(values.days ?? '7');
+      if (!/^\d{1,4}$/.test(days)) throw new UsageError('--days must be a whole number of days, like 7');
+      const report = await app.lifecycle.expiring(Number(days));
+      if (json) print(report);
+      else process.stdout.write(formatExpiring(report));
+      return 0;
+    }
     default:
       throw new UsageError(`unknown command "${key}"`);
   }
@@ -185,7 +232,7 @@ export function describeFailure(error: unknown): { message: string; code: number
   if (error instanceof Error && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     return { message: `${error.message}\n\n${USAGE}`, code: 2 };
   }
-  if (error instanceof ConfigError || error instanceof PlexError || error instanceof DomainError) return { message: error.message, code: 1 };
+  if (error instanceof ConfigError || error instanceof PlexError || error instanceof DomainError || error instanceof PaymentSourceError) return { message: error.message, code: 1 };
   const message = error instanceof Error ? error.message : String(error);
   return { message: `unexpected failure: ${message.split('\n')[0]}`, code: 1 };
 }

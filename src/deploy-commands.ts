@@ -1,8 +1,9 @@
-import { REST, Routes, type RESTGetCurrentApplicationResult } from 'discord.js';
+import { DiscordAPIError, REST, Routes, type RESTGetCurrentApplicationResult } from 'discord.js';
 import dotenv from 'dotenv';
 import { COMMANDS } from '../commands';
 import { loadConfig, requireDiscord, ConfigError } from './config/config';
 import { describeFailure } from './cli';
+import { DiscordStartupError, TOKEN_REJECTED } from './discord/bot';
 
 /**
  * npm run deploy-commands [-- --global]: registers the slash commands without starting the bot.
@@ -26,7 +27,14 @@ async function main(): Promise<void> {
   }
 }
 
+/** Discord's refusals in one line (describeFailure expects a string `code`; a DiscordAPIError's is a number). */
+function discordFailure(error: unknown): unknown {
+  if (!(error instanceof DiscordAPIError)) return error;
+  if (error.status === 401) return new DiscordStartupError(TOKEN_REJECTED);
+  return new DiscordStartupError(`Discord answered ${error.status} to ${error.method.toUpperCase()} ${new URL(error.url).pathname}: ${error.message}`);
+}
+
 main().catch((error: unknown) => {
-  process.stderr.write(`error: ${describeFailure(error).message}\n`);
+  process.stderr.write(`error: ${describeFailure(discordFailure(error)).message}\n`);
   process.exit(1);
 });

@@ -21,6 +21,39 @@ const snowflake = z
   .regex(/^\d{17,20}$/, 'must be a Discord ID (17 to 20 digits)')
   .optional();
 
+/** "7,3,1": days before the end of a payment when a reminder is due; sorted, largest first. */
+const dayList = z
+  .string()
+  .trim()
+  .regex(/^\d+(\s*,\s*\d+)*$/, 'must be a comma-separated list of whole days, like 7,3,1')
+  .transform((v) => [...new Set(v.split(',').map((d) => Number(d.trim())))].filter((d) => d > 0).sort((a, b) => b - a));
+
+/** A DM template: only the placeholders the lifecycle fills in, so a typo is caught at start. */
+const LIFECYCLE_PLACEHOLDERS = ['name', 'plan', 'endsAt', 'daysLeft', 'removeAt'];
+const template = z
+  .string()
+  .refine((v) => [...v.matchAll(/\{(\w+)\}/g)].every((m) => LIFECYCLE_PLACEHOLDERS.includes(m[1]!)), {
+    message: `may only use the placeholders ${LIFECYCLE_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+  })
+  .refine((v) => v.length <= 1800, { message: 'must be at most 1800 characters (a Discord message holds 2000)' })
+  .optional();
+
+const timeZone = z
+  .string()
+  .trim()
+  .refine(
+    (v) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: v });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be an IANA time zone, like Europe/Paris or UTC' },
+  )
+  .default('UTC');
+
 const schema = z.object({
   DATABASE_URL: z
     .string()
@@ -50,6 +83,22 @@ const schema = z.object({
   DISCORD_SUBSCRIBER_ROLE_ID: snowflake,
   DISCORD_PERMANENT_ROLE_ID: snowflake,
   DISCORD_ADMIN_CHANNEL_ID: snowflake,
+  REMINDER_DAYS: dayList.default([7, 3, 1]),
+  REMOVE_AFTER_DAYS: intFromEnv(7),
+  REMINDER_TEMPLATE: template,
+  EXPIRED_TEMPLATE: template,
+  LIFECYCLE_ROLES_CRON: z.string().trim().default('0 * * * *'),
+  LIFECYCLE_DAILY_CRON: z.string().trim().default('0 10 * * *'),
+  CRON_TIMEZONE: timeZone,
+  PAYMENTS_SYNC_CRON: z.string().trim().default('15 * * * *'),
+  PAYPAL_CLIENT_ID: optionalString,
+  PAYPAL_CLIENT_SECRET: optionalString,
+  PAYPAL_API_URL: z.string().trim().url().default('https://api-m.paypal.com'),
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_API_URL: z.string().trim().url().optional(),
+  PAYMENTS_TIMEOUT_MS: intFromEnv(30_000, 1),
+  PAYMENTS_RETRIES: intFromEnv(3),
+  PAYMENTS_RETRY_DELAY_MS: intFromEnv(500),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -74,6 +123,14 @@ export function requireDiscord(config: Config): { token: string; guildId: string
   if (!config.DISCORD_TOKEN) throw new ConfigError('DISCORD_TOKEN is not set: put the bot token from the Discord developer portal in .env');
   if (!config.DISCORD_GUILD_ID) throw new ConfigError('DISCORD_GUILD_ID is not set: put the ID of your Discord server in .env');
   return { token: config.DISCORD_TOKEN, guildId: config.DISCORD_GUILD_ID };
+}
+
+/** For the lifecycle's role sync: without the subscriber role there is nothing to give or take. */
+export function requireSubscriberRole(config: Config): string {
+  if (!config.DISCORD_SUBSCRIBER_ROLE_ID) {
+    throw new ConfigError('DISCORD_SUBSCRIBER_ROLE_ID is not set: put the ID of the role paying users get in .env (Server Settings > Roles > right-click > Copy Role ID)');
+  }
+  return config.DISCORD_SUBSCRIBER_ROLE_ID;
 }
 
 /** For the commands that talk to plex.tv: the token is only needed there. */

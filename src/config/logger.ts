@@ -22,6 +22,12 @@ export const REDACTED_PATHS = [
   'STRIPE_SECRET_KEY',
   'config.PLEX_TOKEN',
   'config.DISCORD_TOKEN',
+  'config.PAYPAL_CLIENT_SECRET',
+  'config.STRIPE_SECRET_KEY',
+  'clientSecret',
+  '*.clientSecret',
+  'secretKey',
+  '*.secretKey',
 ];
 
 /** Logs go to stderr so that `--json` output on stdout stays clean. */

@@ -14,7 +14,7 @@ import type { Logger } from '../config/logger';
 import type { MemberDirectory } from '../services/user-admin.service';
 import { MemoryStore } from './memory-store';
 import { createRouter } from './router';
-import type { BotContext, Draft, ListView, SlashCommand } from './types';
+import type { BotContext, Draft, LifecycleHooks, ListView, SlashCommand } from './types';
 
 /** What the bot needs on its server: roles to give, messages to write. */
 export const BOT_PERMISSIONS = new PermissionsBitField([
@@ -31,11 +31,32 @@ export function inviteLink(applicationId: string): string {
 /** The bot cannot start as configured (token, server): a ConfigError, so it is told in one line. */
 export class DiscordStartupError extends ConfigError {}
 
+/** What an admin reads when Discord refuses the token (401), at start or when deploying the commands. */
+export const TOKEN_REJECTED = 'Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal (Bot > Reset Token)';
+
 export interface RunningBot {
   client: Client<true>;
   /** Problems found at start, one line each (already logged). */
   problems: string[];
   stop(): Promise<void>;
+}
+
+/**
+ * Roles follow an admin's edit at once. Only when a subscriber role is configured; a failure is
+ * logged and left to the hourly run, never turned into a failure of the edit that was saved.
+ */
+function lifecycleHooks(app: App, config: Config, logger: Logger): LifecycleHooks {
+  const enabled = Boolean(config.DISCORD_SUBSCRIBER_ROLE_ID);
+  return {
+    async afterEdit(plexId) {
+      if (!enabled) return;
+      await app.lifecycle.reconcileUser(plexId).catch((error: unknown) => logger.warn({ plexId, err: { message: (error as Error).message } }, 'role reconciliation after an edit failed'));
+    },
+    async afterPayments(matched) {
+      if (!enabled || matched === 0) return;
+      await app.lifecycle.syncRoles().catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'role sync after a payments import failed'));
+    },
+  };
 }
 
 /** Guild members by Discord ID, asked of Discord (members are not all cached). */
@@ -66,6 +87,7 @@ export async function startBot(app: App, config: Config, logger: Logger, command
   const ctx: BotContext = {
     app,
     logger,
+    lifecycle: lifecycleHooks(app, config, logger),
     drafts: new MemoryStore<Draft>(),
     views: new MemoryStore<ListView>(),
     members: memberDirectory,
@@ -81,7 +103,7 @@ export async function startBot(app: App, config: Config, logger: Logger, command
     await client.destroy();
     const code = (error as { code?: string }).code;
     if (code === 'TokenInvalid' || (error instanceof DiscordAPIError && error.status === 401)) {
-      throw new DiscordStartupError('Discord rejected DISCORD_TOKEN: copy the bot token again from the developer portal (Bot > Reset Token)');
+      throw new DiscordStartupError(TOKEN_REJECTED);
     }
     throw new DiscordStartupError(`Cannot log in to Discord (${config.DISCORD_API_URL}): ${(error as Error).message}`);
   }

@@ -14,7 +14,9 @@ export type Action =
   | { kind: 'user-retry'; draftId: string }
   | { kind: 'users-page'; viewId: string; page: number }
   | { kind: 'users-open'; viewId: string }
-  | { kind: 'shares-page'; viewId: string; page: number };
+  | { kind: 'shares-page'; viewId: string; page: number }
+  | { kind: 'payment-pick' }
+  | { kind: 'payment-assign-modal'; unmatchedId: number };
 
 export type ActionKind = Action['kind'];
 
@@ -44,6 +46,12 @@ export function encodeAction(action: Action): string {
     case 'users-open':
       id = `${action.kind}:${action.viewId}`;
       break;
+    case 'payment-pick':
+      id = action.kind;
+      break;
+    case 'payment-assign-modal':
+      id = `${action.kind}:${action.unmatchedId}`;
+      break;
   }
   if (id.length > MAX) throw new Error(`custom_id longer than ${MAX} characters: ${id.slice(0, 40)}…`);
   return id;
@@ -71,6 +79,10 @@ export function decodeAction(customId: string): Action | null {
       return a && ID.test(a) && b !== undefined && /^\d{1,5}$/.test(b) ? { kind, viewId: a, page: Number(b) } : null;
     case 'users-open':
       return a && ID.test(a) && b === undefined ? { kind, viewId: a } : null;
+    case 'payment-pick':
+      return a === undefined ? { kind } : null;
+    case 'payment-assign-modal':
+      return validPlexId && b === undefined ? { kind, unmatchedId: plexId } : null;
     default:
       return null;
   }

@@ -27,8 +27,10 @@ export const MAX_CONTENT = 2000;
  * or a follow-up after a reply already sent.
  */
 export async function answer(interaction: RepliableInteraction, body: ReplyBody): Promise<void> {
-  const payload = { content: body.content ? truncate(body.content, MAX_CONTENT) : undefined, embeds: body.embeds ?? [], components: body.components ?? [] };
-  if (interaction.deferred && !interaction.replied) {
+  // An empty content is sent as such: it clears the progress text of a deferred reply.
+  const payload = { content: body.content !== undefined ? truncate(body.content, MAX_CONTENT) : undefined, embeds: body.embeds ?? [], components: body.components ?? [] };
+  // A deferred reply is edited even after progress edits (discord.js then says `replied`): the summary replaces the progress.
+  if (interaction.deferred) {
     await interaction.editReply(payload);
   } else if (interaction.replied) {
     await interaction.followUp({ ...payload, flags: MessageFlags.Ephemeral });
@@ -63,6 +65,23 @@ export async function answerFailure(interaction: Interaction, error: unknown, lo
 
 export function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * Lines joined by newlines within `max` characters: the lines that do not fit are left out and
+ * counted on a last line, so a long list keeps to Discord's limits and says what it hides.
+ */
+export function joinLines(lines: string[], max: number, more: (left: number) => string = (left) => `… and ${left} more`): string {
+  const all = lines.join('\n');
+  if (all.length <= max) return all;
+  let kept = 0;
+  let length = 0;
+  for (; kept < lines.length; kept++) {
+    const withLine = length + (kept > 0 ? 1 : 0) + lines[kept]!.length;
+    if (withLine + 1 + more(lines.length - kept - 1).length > max) break;
+    length = withLine;
+  }
+  return truncate([...lines.slice(0, kept), more(lines.length - kept)].join('\n'), max);
 }
 
 function serializeError(error: unknown): Record<string, unknown> {

@@ -19,8 +19,15 @@ export type Draft = { form: 'profile'; plexId: number; values: ProfileInput } | 
 /** The filters behind a paginated list's buttons. */
 export type ListView = { list: 'users'; filters: UserListFilters } | { list: 'shares'; server?: string };
 
+/** What follows an admin's change: the user's roles are reconciled at once, not at the next hourly run. */
+export interface LifecycleHooks {
+  afterEdit(plexId: number): Promise<void>;
+  afterPayments(matched: number): Promise<void>;
+}
+
 export interface BotContext {
   app: App;
+  lifecycle: LifecycleHooks;
   logger: Logger;
   drafts: MemoryStore<Draft>;
   views: MemoryStore<ListView>;

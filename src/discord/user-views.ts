@@ -14,7 +14,7 @@ import type { PaymentRow } from '../repositories/payment.repository';
 import type { PlanRow } from '../repositories/plan.repository';
 import type { FieldError, PaymentInput, ProfileInput, UserCard } from '../services/user-admin.service';
 import { encodeAction } from './custom-id';
-import { truncate, type ReplyBody } from './replies';
+import { joinLines, truncate, type ReplyBody } from './replies';
 
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : '—');
 
@@ -26,13 +26,15 @@ export function userCardMessage(card: UserCard, content?: string): ReplyBody {
     `plex.tv id ${card.plexId}`,
   ].filter(Boolean);
   const servers = card.servers.length
-    ? card.servers
-        .map((s) => {
+    ? joinLines(
+        card.servers.map((s) => {
           const when = s.pending ? `pending, invited ${day(s.invitedAt)}` : `accepted ${day(s.acceptedAt)} (invited ${day(s.invitedAt)})`;
           const libraries = s.allLibraries ? 'all libraries' : s.libraries.join(', ') || 'no libraries';
           return `**${s.serverName}**: ${when}; ${libraries}`;
-        })
-        .join('\n')
+        }),
+        1024,
+        (left) => `… and ${left} more servers: /shared-servers list`,
+      )
     : 'shares none of your servers';
   const payment = card.defaultPayment
     ? [
@@ -48,11 +50,12 @@ export function userCardMessage(card: UserCard, content?: string): ReplyBody {
     .setDescription(`${card.class === 'permanent' ? 'Permanent' : 'Standard'} user · ${card.statusText}`)
     .addFields(
       { name: 'Plex', value: truncate(plex.join(' · '), 1024) },
-      { name: 'Servers', value: truncate(servers, 1024) },
+      { name: 'Servers', value: servers },
       { name: 'PayPal email', value: card.paypalEmail ?? 'not set', inline: true },
       { name: 'Discord', value: card.discordId ? `<@${card.discordId}>${card.discordUsername ? ` (${card.discordUsername})` : ''}` : 'not linked', inline: true },
       { name: 'Default payment', value: truncate(payment, 1024) },
     );
+  if (card.lifecycleNotes.length) embed.addFields({ name: 'Lifecycle', value: truncate(card.lifecycleNotes.join('\n'), 1024) });
   if (card.needsReview) embed.setFooter({ text: 'Needs review: set the PayPal email, Discord, and the real plan and end date.' });
   const row = new ActionRowBuilder<MessageActionRowComponentBuilder>().addComponents(
     new ButtonBuilder().setCustomId(encodeAction({ kind: 'user-edit-profile', plexId: card.plexId })).setLabel('Edit profile').setStyle(ButtonStyle.Primary),

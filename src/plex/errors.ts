@@ -34,6 +34,13 @@ export class PlexNetworkError extends PlexError {
   }
 }
 
+/** 404 on a server or share: plex.tv no longer knows it (for an unshare: it is already gone). */
+export class PlexNotFoundError extends PlexError {
+  constructor(request: string) {
+    super(`plex.tv does not know this server or share (404) for ${request}: is it still yours?`);
+  }
+}
+
 /** A 200 answer whose body is not what plex.tv sends: broken or cut-off XML, or missing attributes. */
 export class PlexResponseError extends PlexError {
   constructor(request: string, detail: string) {

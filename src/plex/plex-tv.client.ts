@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, isAxiosError } from 'axios';
 import type { z } from 'zod';
-import { PlexAuthError, PlexError, PlexHttpError, PlexNetworkError, PlexResponseError, PlexTimeoutError } from './errors';
+import { PlexAuthError, PlexError, PlexHttpError, PlexNetworkError, PlexNotFoundError, PlexResponseError, PlexTimeoutError } from './errors';
 import {
   describeIssue,
   deviceSchema,
@@ -186,7 +186,7 @@ export class PlexTvClient implements PlexTvApi {
     if (status === 401) throw new PlexAuthError();
     if (status >= 500) throw new RetryableError((attempts) => new PlexHttpError(status, request, attempts));
     if (status === 404 && path.startsWith('/api/servers/')) {
-      throw new PlexError(`plex.tv does not know this server or share (404) for ${request}: is it still yours?`);
+      throw new PlexNotFoundError(request);
     }
     throw new PlexHttpError(status, request, 1);
   }

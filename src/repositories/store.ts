@@ -1,12 +1,19 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { dialectOf, type Dialect } from '../database/data-source';
+import { ImportCursorRepository } from './import-cursor.repository';
 import { LockRepository } from './lock.repository';
+import { NoticeRepository } from './notice.repository';
 import { PaymentRepository } from './payment.repository';
+import { PaymentEventRepository } from './payment-event.repository';
+import { PaymentImportRepository } from './payment-import.repository';
 import { PlanRepository } from './plan.repository';
+import { PlexRemovalRepository } from './plex-removal.repository';
 import { ServerRepository } from './server.repository';
 import { SharedServerRepository } from './shared-server.repository';
 import { Sql } from './sql';
+import { SubscriptionRepository } from './subscription.repository';
 import { SyncRunRepository } from './sync-run.repository';
+import { UnmatchedPaymentRepository } from './unmatched-payment.repository';
 import { UserRepository } from './user.repository';
 
 export interface Repositories {
@@ -17,6 +24,13 @@ export interface Repositories {
   shares: SharedServerRepository;
   syncRuns: SyncRunRepository;
   locks: LockRepository;
+  unmatchedPayments: UnmatchedPaymentRepository;
+  paymentEvents: PaymentEventRepository;
+  importCursors: ImportCursorRepository;
+  paymentImport: PaymentImportRepository;
+  subscriptions: SubscriptionRepository;
+  notices: NoticeRepository;
+  plexRemovals: PlexRemovalRepository;
 }
 
 /**
@@ -63,6 +77,13 @@ export class Store {
       shares: new SharedServerRepository(sql),
       syncRuns: new SyncRunRepository(sql),
       locks: new LockRepository(sql),
+      unmatchedPayments: new UnmatchedPaymentRepository(sql),
+      paymentEvents: new PaymentEventRepository(sql),
+      importCursors: new ImportCursorRepository(sql),
+      paymentImport: new PaymentImportRepository(sql),
+      subscriptions: new SubscriptionRepository(sql),
+      notices: new NoticeRepository(sql),
+      plexRemovals: new PlexRemovalRepository(sql),
     };
   }
 }

@@ -23,6 +23,12 @@ export interface UserRow extends UserSyncRow {
   discordUsername: string | null;
   profileReviewedAt: Date | null;
   paymentReviewedAt: Date | null;
+  /** Lifecycle marks: DMs refused (50007), not a member of the guild (10007), removal from Plex due / failed / done. */
+  dmsClosedAt: Date | null;
+  discordMissingAt: Date | null;
+  plexRemovalDueAt: Date | null;
+  plexRemovalError: string | null;
+  plexRemovedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -34,7 +40,8 @@ export interface ProfileFields {
 }
 
 const USER_COLUMNS =
-  'id, plex_id, username, email, title, thumb, home, class, paypal_email, discord_id, discord_username, removed_at, profile_reviewed_at, payment_reviewed_at, created_at, updated_at';
+  'id, plex_id, username, email, title, thumb, home, class, paypal_email, discord_id, discord_username, removed_at, profile_reviewed_at, payment_reviewed_at, ' +
+  'dms_closed_at, discord_missing_at, plex_removal_due_at, plex_removal_error, plex_removed_at, created_at, updated_at';
 
 export class UserRepository {
   constructor(private readonly sql: Sql) {}
@@ -148,6 +155,11 @@ export function toUser(r: Record<string, unknown>): UserRow {
     discordUsername: (r.discord_username as string | null) ?? null,
     profileReviewedAt: readDate(r.profile_reviewed_at),
     paymentReviewedAt: readDate(r.payment_reviewed_at),
+    dmsClosedAt: readDate(r.dms_closed_at),
+    discordMissingAt: readDate(r.discord_missing_at),
+    plexRemovalDueAt: readDate(r.plex_removal_due_at),
+    plexRemovalError: (r.plex_removal_error as string | null) ?? null,
+    plexRemovedAt: readDate(r.plex_removed_at),
     createdAt: readDate(r.created_at) as Date,
     updatedAt: readDate(r.updated_at) as Date,
   };

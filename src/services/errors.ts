@@ -10,7 +10,7 @@ export class NoDefaultPlanError extends DomainError {
   constructor(standardUsers: number) {
     super(
       `No default plan: ${standardUsers} new standard user(s) need a default payment. ` +
-        'Create one first (streams-manager plans create --name … --duration 1m --price 10.00 --default). Nothing was written.',
+        'Create one first with /plan create (CLI: streams-manager plans create --name … --duration 1m --price 10.00 --default). Nothing was written.',
     );
   }
 }

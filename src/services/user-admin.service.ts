@@ -33,6 +33,8 @@ export interface UserCard {
   status: Status;
   statusText: string;
   needsReview: boolean;
+  /** What the lifecycle ran into with this user: closed DMs, not on the server, removal from Plex. */
+  lifecycleNotes: string[];
   servers: Array<{ serverName: string; invitedAt: Date | null; acceptedAt: Date | null; pending: boolean; allLibraries: boolean; libraries: string[] }>;
   defaultPayment: { plan: string; startsAt: Date; endsAt: Date; subscriptionId: string | null } | null;
 }
@@ -270,6 +272,7 @@ export class UserAdminService {
       status,
       statusText: user.removedAt ? `removed from Plex on ${user.removedAt.toISOString().slice(0, 10)}` : describeStatus(status, now),
       needsReview: needsReview(user),
+      lifecycleNotes: lifecycleNotes(user),
       servers: shares.map((s) => ({
         serverName: s.serverName,
         invitedAt: s.invitedAt,
@@ -281,6 +284,16 @@ export class UserAdminService {
       defaultPayment: def ? { plan: def.planName, startsAt: def.startsAt, endsAt: def.endsAt, subscriptionId: def.subscriptionId } : null,
     };
   }
+}
+
+function lifecycleNotes(u: UserRow): string[] {
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const notes: string[] = [];
+  if (u.dmsClosedAt) notes.push(`DMs closed: a reminder could not be sent (${day(u.dmsClosedAt)})`);
+  if (u.discordMissingAt) notes.push(`not a member of the Discord server (seen ${day(u.discordMissingAt)})`);
+  if (u.plexRemovedAt) notes.push(`removed from your Plex servers on ${day(u.plexRemovedAt)}`);
+  else if (u.plexRemovalDueAt) notes.push(`due for removal from Plex on ${day(u.plexRemovalDueAt)}${u.plexRemovalError ? ` (last attempt failed: ${u.plexRemovalError})` : ''}`);
+  return notes;
 }
 
 function matchesStatus(filter: StatusFilter, u: UserRow, status: Status, review: boolean): boolean {

@@ -1,5 +1,6 @@
 import { COMMANDS } from '../../commands';
-import { createLogger } from '../../src/config/logger';
+import { requireDiscord } from '../../src/config/config';
+import { createLogger, type Logger } from '../../src/config/logger';
 import { startBot, type RunningBot } from '../../src/discord/bot';
 import { FakeDiscord } from '../fakes/discord';
 import { Perm } from '../fakes/discord/util';
@@ -55,14 +56,30 @@ export interface BotHarness extends Harness {
   bot: RunningBot;
 }
 
-/** The real bot (discord.js Client) against the fake Discord and the fake plex.tv, on a fresh database. */
-export async function startBotHarness(kind: DatabaseKind, options: { account?: FakePlexAccount; env?: Record<string, string>; guild?: FakeGuildSpec } = {}): Promise<BotHarness> {
-  const discord = new FakeDiscord({
+export interface BotHarnessOptions {
+  account?: FakePlexAccount;
+  /** Overrides of the bot's environment; DISCORD_TOKEN and DISCORD_GUILD_ID here are what the bot logs in with. */
+  env?: Record<string, string>;
+  guild?: FakeGuildSpec;
+  /** The bot's logger (silent by default). */
+  logger?: Logger;
+  /** A fake Discord made by the test (not started yet), to look at it even when the bot fails to start. */
+  discord?: FakeDiscord;
+}
+
+/** The fake Discord the bot talks to: the test application and bot user, in the given guild. */
+export function createFakeDiscord(guild: FakeGuildSpec = guildSpec()): FakeDiscord {
+  return new FakeDiscord({
     token: BOT_TOKEN,
     applicationId: IDS.app,
     botUser: { id: IDS.bot, username: 'streams-manager' },
-    guilds: [options.guild ?? guildSpec()],
+    guilds: [guild],
   });
+}
+
+/** The real bot (discord.js Client) against the fake Discord and the fake plex.tv, on a fresh database. */
+export async function startBotHarness(kind: DatabaseKind, options: BotHarnessOptions = {}): Promise<BotHarness> {
+  const discord = options.discord ?? createFakeDiscord(options.guild ?? guildSpec());
   const { apiUrl } = await discord.start();
   const h = await startHarness(kind, options.account ?? smallAccount(), {
     DISCORD_TOKEN: BOT_TOKEN,
@@ -74,7 +91,7 @@ export async function startBotHarness(kind: DatabaseKind, options: { account?: F
   });
   let bot: RunningBot;
   try {
-    bot = await startBot(h.app, h.app.config, createLogger('silent'), COMMANDS, { token: BOT_TOKEN, guildId: IDS.guild });
+    bot = await startBot(h.app, h.app.config, options.logger ?? createLogger('silent'), COMMANDS, requireDiscord(h.app.config));
   } catch (error) {
     await h.close();
     await discord.stop();

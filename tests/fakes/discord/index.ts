@@ -419,6 +419,7 @@ export class FakeDiscord {
     const auditLogReason = typeof reasonHeader === 'string' ? decodeURIComponent(reasonHeader) : undefined;
     const log: RestLogEntry = {
       method,
+      at: Date.now(),
       path,
       status: 0,
       ...(url.search ? { query: url.search.slice(1) } : {}),

@@ -80,6 +80,8 @@ export interface CallbackRecord {
 
 export interface RestLogEntry {
   method: string;
+  /** When the fake received the request (Date.now()), e.g. to check how often the bot edits a reply. */
+  at: number;
   /** Path below /api/v10, without the query string (interaction tokens included). */
   path: string;
   status: number;

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import type { App } from './app';
+import { formatTable } from './cli-format';
+import type { DateFormat } from './payments/csv-dates';
+import { DomainError } from './services/errors';
+import type { ImportSummary } from './services/payments-import.service';
+import type { ProgressListener } from './services/progress';
+
+type Values = Record<string, string | boolean | undefined>;
+
+/** Notices printed in full on a terminal; the rest are counted (all of them are in --json). */
+const NOTICES_SHOWN = 30;
+
+/** `payments import|sync|unmatched|assign|list`: read options, call the payments service, print. */
+export async function runPaymentsCommand(
+  app: App,
+  action: string,
+  rest: string[],
+  values: Values,
+  usage: (message: string) => Error,
+  onProgress?: ProgressListener,
+): Promise<number> {
+  const json = values.json === true;
+  const print = (data: unknown) => process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+  switch (action) {
+    case 'import': {
+      const file = rest[0];
+      if (!file) throw usage('payments import needs the CSV file downloaded from PayPal (Activity > Download)');
+      const format = values['date-format'];
+      if (format !== undefined && format !== 'MDY' && format !== 'DMY') throw usage('--date-format must be MDY (US: 1/31/2026) or DMY (31/01/2026)');
+      const summary = await app.payments.importCsv(readText(file), { dateFormat: format as DateFormat | undefined, dryRun: values['dry-run'] === true, onProgress });
+      if (json) print(summary);
+      else process.stdout.write(formatImportSummary(summary));
+      return summary.rejected.length > 0 ? 1 : 0;
+    }
+    case 'sync': {
+      let since: Date | undefined;
+      if (typeof values.since === 'string') {
+        since = new Date(values.since);
+        if (Number.isNaN(since.getTime())) throw usage(`--since "${values.since}" is not a date: use ISO 8601, like 2026-10-01`);
+      }
+      const summary = await app.payments.syncApis({ since, onProgress });
+      if (json) print(summary);
+      else process.stdout.write(formatImportSummary(summary));
+      return 0;
+    }
+    case 'unmatched': {
+      const rows = await app.payments.listUnmatched();
+      if (json) print(rows);
+      else
+        process.stdout.write(
+          rows.length === 0
+            ? 'No unmatched or pending payments.\n'
+            : formatTable(
+                ['id', 'date', 'amount', 'status', 'payer', 'subscription', 'transaction', 'why'],
+                rows.map((r) => [r.id, r.occurredAt.slice(0, 10), `${r.amount} ${r.currency}`, r.status, r.payerEmail ?? r.payerName ?? '-', r.subscriptionId ?? '', r.transactionId, r.reason]),
+              ),
+        );
+      return 0;
+    }
+    case 'assign': {
+      const [unmatchedId, plexId] = [Number(rest[0]), Number(rest[1])];
+      if (!Number.isInteger(unmatchedId) || !Number.isInteger(plexId) || !rest[0] || !rest[1]) {
+        throw usage('payments assign needs the unmatched payment id (see payments unmatched) and the user\'s plex id (see users list)');
+      }
+      const remember = values.remember === true;
+      const result = await app.payments.assignUnmatched(unmatchedId, plexId, { rememberEmail: remember, rememberSubscription: remember });
+      if (json) print(result);
+      else {
+        const p = result.payment;
+        const lines = [`${p.transactionId} is now a payment of ${result.title}: ${p.plan}, ${p.startsAt.slice(0, 10)} to ${p.endsAt.slice(0, 10)}`];
+        if (result.rememberedEmail) lines.push(`PayPal email set to ${result.rememberedEmail}`);
+        if (result.rememberedSubscription) lines.push(`later payments of ${result.rememberedSubscription} will match ${result.title}`);
+        for (const n of result.notices) lines.push(`  ! ${n.message}`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      }
+      return 0;
+    }
+    case 'list': {
+      const plexId = Number(rest[0]);
+      if (!rest[0] || !Number.isInteger(plexId)) throw usage('payments list needs the user\'s plex id (see users list)');
+      const view = await app.payments.listPayments(plexId);
+      if (json) print(view);
+      else {
+        process.stdout.write(`${view.title} (plex ${view.plexId}): ${view.status}\n`);
+        process.stdout.write(
+          formatTable(
+            ['source', 'plan', 'from', 'to', 'amount', 'subscription', 'transaction'],
+            view.payments.map((p) => [p.default ? 'default' : p.source, p.plan, p.startsAt.slice(0, 10), p.endsAt.slice(0, 10), p.amount ? `${p.amount} ${p.currency}` : '-', p.subscriptionId ?? '', p.transactionId ?? '']),
+          ),
+        );
+        for (const e of view.events) process.stdout.write(`  ! ${e.kind} ${e.transactionId} of ${e.referenceTransactionId ?? '?'}: ${e.amount} ${e.currency} on ${e.occurredAt.slice(0, 10)} (${e.status})\n`);
+      }
+      return 0;
+    }
+    default:
+      throw usage(`unknown command "payments ${action}"`);
+  }
+}
+
+/** PayPal writes UTF-8; a file re-saved by a spreadsheet may be UTF-16. */
+function readText(file: string): string {
+  let data: Buffer;
+  try {
+    data = fs.readFileSync(file);
+  } catch (error) {
+    throw new DomainError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (data[0] === 0xff && data[1] === 0xfe) return data.subarray(2).toString('utf16le');
+  return data.toString('utf8');
+}
+
+export function formatImportSummary(s: ImportSummary): string {
+  if (s.rejected.length > 0) {
+    return `${[
+      `Nothing was imported: ${s.rejected.length} line(s) of the file cannot be read.`,
+      ...s.rejected.map((r) => `  line ${r.line}: ${r.reason}`),
+    ].join('\n')}\n`;
+  }
+  const lines = [
+    `${s.dryRun ? 'Dry run, nothing written. Would have: ' : 'Payments import done: '}` +
+      `imported ${s.imported} (matched ${s.matched}, unmatched ${s.unmatched}, pending ${s.pending}, refunds/reversals ${s.refundsFlagged}), ` +
+      `duplicates skipped ${s.duplicatesSkipped}, not payments ${s.ignored}; ${(s.durationMs / 1000).toFixed(1)} s`,
+  ];
+  for (const src of s.sources ?? []) lines.push(`  ${src.source}: ${src.fetched} transaction(s) from ${src.since.slice(0, 16)}Z, synced through ${src.syncedThrough.slice(0, 16)}Z`);
+  for (const n of s.notices.slice(0, NOTICES_SHOWN)) lines.push(`  ! ${n.line ? `line ${n.line}: ` : ''}${n.message}`);
+  if (s.notices.length > NOTICES_SHOWN) lines.push(`  … and ${s.notices.length - NOTICES_SHOWN} more (see --json)`);
+  if (s.unmatched > 0) lines.push('Unmatched payments: see "payments unmatched", then "payments assign <id> <plexId> [--remember]".');
+  return `${lines.join('\n')}\n`;
+}

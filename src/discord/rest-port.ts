@@ -1,0 +1,141 @@
+import { DiscordAPIError, HTTPError, RateLimitError, REST } from '@discordjs/rest';
+import { Routes, type APIChannel, type APIGuildMember } from 'discord-api-types/v10';
+import { GuildPortError, type GuildMemberInfo, type GuildPort } from '../services/guild-port';
+
+export interface RestGuildPortOptions {
+  guildId: string;
+  /** e.g. https://discord.com/api (requests go to `${apiUrl}/v10/...`). */
+  apiUrl?: string;
+  token?: string;
+  /** An existing REST client (the bot's), instead of apiUrl + token. */
+  rest?: REST;
+}
+
+/** Discord's page size limit for GET /guilds/{id}/members. */
+const MEMBERS_PAGE = 1000;
+
+/**
+ * The GuildPort over Discord's REST API alone (no gateway), so the CLI can run the lifecycle.
+ * @discordjs/rest queues requests per rate-limit bucket and retries 429s and 5xx by itself.
+ */
+export class RestGuildPort implements GuildPort {
+  private readonly rest: REST;
+  private readonly ownsRest: boolean;
+  private readonly guildId: string;
+  /** DM channel per user, so a second DM to the same user skips POST /users/@me/channels. */
+  private readonly dmChannels = new Map<string, string>();
+
+  constructor(options: RestGuildPortOptions) {
+    this.guildId = options.guildId;
+    if (options.rest) {
+      this.rest = options.rest;
+      this.ownsRest = false;
+    } else {
+      if (!options.token) throw new Error('RestGuildPort needs a token or a REST client');
+      this.rest = new REST({ api: options.apiUrl ?? 'https://discord.com/api', version: '10' }).setToken(options.token);
+      this.ownsRest = true;
+    }
+  }
+
+  async listMembers(): Promise<GuildMemberInfo[]> {
+    const members: GuildMemberInfo[] = [];
+    let after = '0';
+    for (;;) {
+      const page = (await call(() =>
+        this.rest.get(Routes.guildMembers(this.guildId), { query: new URLSearchParams({ limit: String(MEMBERS_PAGE), after }) }),
+      )) as APIGuildMember[];
+      for (const m of page) members.push({ userId: m.user.id, roles: m.roles });
+      if (page.length < MEMBERS_PAGE) return members;
+      after = page[page.length - 1]!.user.id;
+    }
+  }
+
+  async getMember(userId: string): Promise<GuildMemberInfo | null> {
+    try {
+      const m = (await call(() => this.rest.get(Routes.guildMember(this.guildId, userId)))) as APIGuildMember;
+      return { userId: m.user.id, roles: m.roles };
+    } catch (error) {
+      if (error instanceof GuildPortError && error.kind === 'unknown-member') return null;
+      throw error;
+    }
+  }
+
+  async addRole(userId: string, roleId: string, reason: string): Promise<void> {
+    await call(() => this.rest.put(Routes.guildMemberRole(this.guildId, userId, roleId), { reason }));
+  }
+
+  async removeRole(userId: string, roleId: string, reason: string): Promise<void> {
+    await call(() => this.rest.delete(Routes.guildMemberRole(this.guildId, userId, roleId), { reason }));
+  }
+
+  async sendDm(userId: string, content: string): Promise<void> {
+    let channelId = this.dmChannels.get(userId);
+    if (!channelId) {
+      const channel = (await call(() => this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } }))) as APIChannel;
+      channelId = channel.id;
+      this.dmChannels.set(userId, channelId);
+    }
+    await this.postToChannel(channelId, content);
+  }
+
+  async postToChannel(channelId: string, content: string): Promise<void> {
+    // No pings: the lifecycle's messages name roles and users, they must not notify them.
+    await call(() => this.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: { parse: [] } } }));
+  }
+
+  /** Stops the REST client's sweeper timers (only for a client this port created). */
+  close(): void {
+    if (!this.ownsRest) return;
+    this.rest.clearHashSweeper();
+    this.rest.clearHandlerSweeper();
+  }
+}
+
+async function call<T>(request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    throw toGuildPortError(error);
+  }
+}
+
+/** Discord's error codes, as the lifecycle understands them. Messages name no token. */
+export function toGuildPortError(error: unknown): GuildPortError {
+  if (error instanceof GuildPortError) return error;
+  if (error instanceof DiscordAPIError) {
+    const code = Number(error.code);
+    const status = error.status;
+    switch (code) {
+      case 50007:
+        return new GuildPortError('dms-closed', 'DMs closed: the user does not accept DMs from this server (50007)', code, status);
+      case 50013:
+        return new GuildPortError('missing-permissions', `missing permissions (50013): ${error.message}`, code, status);
+      case 50001:
+        return new GuildPortError('missing-permissions', `missing access (50001): ${error.message}`, code, status);
+      case 10007:
+        return new GuildPortError('unknown-member', 'not a member of the Discord server (unknown member, 10007)', code, status);
+      case 10011:
+        return new GuildPortError('unknown-role', 'unknown role (10011)', code, status);
+      case 10013:
+        return new GuildPortError('unknown-user', 'unknown Discord user (10013)', code, status);
+      case 10003:
+        return new GuildPortError('unknown-channel', 'unknown channel (10003)', code, status);
+    }
+    if (status === 401) return new GuildPortError('unauthorized', 'Discord rejected the bot token (401): check DISCORD_TOKEN', code, status);
+    if (status >= 500 || status === 429) return new GuildPortError('unavailable', `Discord answered ${status}: ${error.message}`, code, status);
+    return new GuildPortError('rejected', `Discord refused (${status}, code ${code}): ${error.message}`, code, status);
+  }
+  if (error instanceof HTTPError) return new GuildPortError('unavailable', `Discord answered ${error.status} (${error.method} ${pathOf(error.url)})`, undefined, error.status);
+  if (error instanceof RateLimitError) return new GuildPortError('unavailable', `Discord rate limit on ${error.route}`, undefined, 429);
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof Error && error.name === 'AbortError') return new GuildPortError('unavailable', 'Discord did not answer in time');
+  return new GuildPortError('unavailable', `cannot reach Discord: ${message.split('\n')[0]}`);
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
+}

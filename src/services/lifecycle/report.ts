@@ -1,0 +1,85 @@
+import { clip } from './messages';
+
+export type LifecycleAction = 'add-role' | 'remove-role' | 'reminder' | 'expired-notice' | 'plex-removal' | 'list-members';
+
+/** Something done (or, in a dry run, to be done) to one user. */
+export interface LifecycleStep {
+  plexId: number;
+  title: string;
+  action: LifecycleAction;
+  detail: string;
+}
+
+/** plexId is null for a failure that is not one user's (the member list could not be read). */
+export interface LifecycleFailure {
+  plexId: number | null;
+  action: LifecycleAction;
+  reason: string;
+}
+
+export interface LifecycleRunResult {
+  /** The moment the rules were applied at (ISO). */
+  at: string;
+  dryRun: boolean;
+  rolesAdded: number;
+  rolesRemoved: number;
+  remindersSent: number;
+  expiredNotified: number;
+  /** Users whose every share was removed from the owner's Plex servers. */
+  removedFromPlex: number;
+  steps: LifecycleStep[];
+  failures: LifecycleFailure[];
+}
+
+const COUNTERS = {
+  'add-role': 'rolesAdded',
+  'remove-role': 'rolesRemoved',
+  reminder: 'remindersSent',
+  'expired-notice': 'expiredNotified',
+  'plex-removal': 'removedFromPlex',
+} as const;
+
+/** Collects one run's outcome; alerts (problems the admin must fix in Discord) are kept apart and sent once. */
+export class RunReport {
+  readonly result: LifecycleRunResult;
+  readonly alerts: string[] = [];
+
+  constructor(at: Date, dryRun: boolean) {
+    this.result = { at: at.toISOString(), dryRun, rolesAdded: 0, rolesRemoved: 0, remindersSent: 0, expiredNotified: 0, removedFromPlex: 0, steps: [], failures: [] };
+  }
+
+  done(step: LifecycleStep): void {
+    this.result.steps.push(step);
+    if (step.action !== 'list-members') this.result[COUNTERS[step.action]]++;
+  }
+
+  failed(plexId: number | null, action: LifecycleAction, reason: string): void {
+    this.result.failures.push({ plexId, action, reason });
+  }
+
+  alert(text: string): void {
+    if (!this.alerts.includes(text)) this.alerts.push(text);
+  }
+}
+
+/** "2 roles added, 1 removed, 3 reminders, …": one line. */
+export function summaryLine(r: LifecycleRunResult): string {
+  const verb = r.dryRun ? 'would be ' : '';
+  return [
+    `roles ${verb}added ${r.rolesAdded}`,
+    `roles ${verb}removed ${r.rolesRemoved}`,
+    `reminders ${r.dryRun ? 'to send' : 'sent'} ${r.remindersSent}`,
+    `expiry notices ${r.dryRun ? 'to send' : 'sent'} ${r.expiredNotified}`,
+    `users ${r.dryRun ? 'to remove' : 'removed'} from Plex ${r.removedFromPlex}`,
+    `failures ${r.failures.length}`,
+  ].join(', ');
+}
+
+/** The message a scheduled run posts in the admin channel. */
+export function adminSummary(jobName: string, r: LifecycleRunResult, titles: ReadonlyMap<number, string>): string {
+  const lines = [`**Lifecycle (${jobName})**: ${summaryLine(r)}.`];
+  const shown = r.failures.slice(0, 10);
+  for (const f of shown) lines.push(`- ${f.plexId === null ? 'all users' : (titles.get(f.plexId) ?? `plex ${f.plexId}`)}: ${f.action} failed: ${f.reason}`);
+  if (r.failures.length > shown.length) lines.push(`- and ${r.failures.length - shown.length} more (see the bot's log)`);
+  return clip(lines.join('\n'));
+}

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
+import { DEFAULT_TOKEN, SMALL_USERS, smallAccount } from '../fakes/plex/plex-data';
+import { runCli } from '../support/cli';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
+
+const fixture = (name: string) => path.join(__dirname, '../fixtures/paypal', name);
+
+describe.each(DATABASE_KINDS)('the payments CLI on %s', (kind) => {
+  let plex: FakePlexTv;
+  let db: TestDatabase;
+  let env: Record<string, string>;
+  beforeEach(async () => {
+    plex = new FakePlexTv(smallAccount());
+    db = await createTestDatabase(kind);
+    env = { DATABASE_URL: db.url, PLEX_TV_URL: await plex.start(), PLEX_TOKEN: DEFAULT_TOKEN, PLEX_RETRIES: '1', PLEX_RETRY_DELAY_MS: '5' };
+  });
+  afterEach(async () => {
+    await plex.stop();
+    await db.drop();
+  });
+
+  const ok = async (args: string[]) => {
+    const result = await runCli(args, env);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    return result.stdout;
+  };
+
+  it('imports a file, lists and assigns unmatched payments, and lists a user\'s payments', async () => {
+    await ok(['plans', 'create', '--name', 'Monthly', '--duration', '1m', '--price', '10.00', '--default']);
+    await ok(['plans', 'create', '--name', 'Yearly', '--duration', '12m', '--price', '100.00']);
+    await ok(['sync', 'users']);
+
+    const preview = await ok(['payments', 'import', fixture('us-activity.csv'), '--dry-run']);
+    expect(preview).toMatch(/^Dry run, nothing written\. Would have: imported 7 \(matched 3, unmatched 2, pending 1, refunds\/reversals 1\)/);
+    const summary = JSON.parse(await ok(['payments', 'import', fixture('us-activity.csv'), '--json']));
+    expect(summary).toMatchObject({ imported: 7, matched: 3, unmatched: 2, pending: 1, refundsFlagged: 1, duplicatesSkipped: 0, rejected: [] });
+
+    const unmatched = JSON.parse(await ok(['payments', 'unmatched', '--json']));
+    expect(unmatched.map((u: { transactionId: string }) => u.transactionId)).toEqual(['1AB23456CD7890123', '6LM78901NP2345678', '8QR90123ST4567890']);
+    expect(Object.keys(unmatched[0]).sort()).toEqual(
+      ['amount', 'amountCents', 'currency', 'id', 'occurredAt', 'payerEmail', 'payerName', 'reason', 'source', 'status', 'subscriptionId', 'transactionId'].sort(),
+    );
+    expect(await ok(['payments', 'assign', String(unmatched[0].id), String(SMALL_USERS.unal), '--remember'])).toBe(
+      '1AB23456CD7890123 is now a payment of Ünal Çelik: Monthly, 2026-12-25 to 2027-01-25\nPayPal email set to alice.smith@example.org\nlater payments of I-JSE05VWSMN55 will match Ünal Çelik\n',
+    );
+    const listed = JSON.parse(await ok(['payments', 'list', String(SMALL_USERS.unal), '--json']));
+    expect(listed).toMatchObject({ plexId: SMALL_USERS.unal, title: 'Ünal Çelik' });
+    expect(listed.payments.map((p: { source: string; transactionId: string | null }) => [p.source, p.transactionId])).toEqual([['default', null], ['paypal', '1AB23456CD7890123']]);
+    expect(await ok(['payments', 'list', String(SMALL_USERS.obrien)])).toMatch(/! refund 7NP89012QR3456789 of 2CD34567EF8901234: 10.00 USD/);
+  });
+
+  it('refuses a broken file with its lines and exit code 1, asks for the date format, and names missing settings', async () => {
+    await ok(['plans', 'create', '--name', 'Monthly', '--duration', '1m', '--price', '10.00']);
+    const broken = await runCli(['payments', 'import', fixture('broken-rows.csv'), '--date-format', 'MDY'], env);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toBe(
+      'Nothing was imported: 3 line(s) of the file cannot be read.\n' +
+        '  line 4: date "13/45/2026" does not exist as M/D/YYYY\n' +
+        '  line 5: amount "ten dollars" in Gross is not an amount like 1,560.00 or 1.560,00\n' +
+        '  line 6: time "25:99:00" does not exist\n',
+    );
+    const ambiguous = await runCli(['payments', 'import', fixture('ambiguous-dates.csv')], env);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toMatch(/^error: cannot tell whether the dates are M\/D\/YYYY .* --date-format MDY or --date-format DMY/);
+    const wrongFormat = await runCli(['payments', 'import', fixture('us-activity.csv'), '--date-format', 'YMD'], env);
+    expect(wrongFormat.code).toBe(2);
+    const sync = await runCli(['payments', 'sync'], env);
+    expect({ code: sync.code, stderr: sync.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/^error: no payment API is configured: set PAYPAL_CLIENT_ID/) });
+    const missing = await runCli(['payments', 'import', fixture('nope.csv')], env);
+    expect(missing).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: cannot read .*nope\.csv: ENOENT/) });
+  });
+});
