@@ -22,7 +22,8 @@ export const lifecycleCommand: SlashCommand = {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const result = await ctx.app.lifecycle.run({ dryRun });
     const steps = result.steps.map((s) => `${s.action}: ${s.title ?? `plex ${s.plexId}`}${s.detail ? ` (${s.detail})` : ''}`);
-    const failures = result.failures.map((f) => `⚠ ${f.plexId ?? 'all'} ${f.action}: ${f.reason}`);
+    const titles = new Map(result.steps.map((s) => [s.plexId, s.title]));
+    const failures = result.failures.map((f) => `⚠ ${f.plexId === null ? 'all users' : (titles.get(f.plexId) ?? `plex ${f.plexId}`)} ${f.action}: ${f.reason}`);
     const embed = new EmbedBuilder()
       .setTitle(dryRun ? 'Lifecycle: dry run, nothing changed' : 'Lifecycle run done')
       .setDescription(joinLines([`${summaryLine(result)}.`, ...steps, ...failures], 4000));

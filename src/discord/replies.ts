@@ -10,6 +10,7 @@ import {
 } from 'discord.js';
 import { ConfigError } from '../config/config';
 import type { Logger } from '../config/logger';
+import { PaymentSourceError } from '../payments/errors';
 import { PlexError } from '../plex/errors';
 import { DomainError } from '../services/errors';
 
@@ -41,7 +42,8 @@ export async function answer(interaction: RepliableInteraction, body: ReplyBody)
 
 /** What an admin reads when something fails: the error itself when it is meant for them, else a reference to the log. */
 export function describeForAdmin(error: unknown, logger: Logger, context: Record<string, unknown>): string {
-  if (error instanceof DomainError || error instanceof PlexError || error instanceof ConfigError) return error.message;
+  // A payment source's failures (PayPal refused, a CSV it cannot read) are written for the admin, like Plex's.
+  if (error instanceof DomainError || error instanceof PlexError || error instanceof PaymentSourceError || error instanceof ConfigError) return error.message;
   const id = randomUUID().slice(0, 8);
   logger.error({ err: serializeError(error), errorId: id, ...context }, 'interaction failed');
   return `Something went wrong, logged as ${id}.`;

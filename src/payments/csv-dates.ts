@@ -43,7 +43,7 @@ export function detectDateFormat(samples: DateSample[], given?: DateFormat): Dat
   if (monthFirst) return 'MDY';
   throw new CsvFormatError(
     `cannot tell whether the dates are M/D/YYYY (US accounts) or DD/MM/YYYY (UK/EU accounts): every date reads both ways ` +
-      `(e.g. "${samples.find((s) => SLASH.test(s.text.trim()))!.text}"). Run the import again with --date-format MDY or --date-format DMY. Nothing was imported.`,
+      `(e.g. "${samples.find((s) => SLASH.test(s.text.trim()))!.text}"). Import it again choosing the date format (MDY for month first, DMY for day first: --date-format in the CLI, date-format in /payments import). Nothing was imported.`,
   );
 }
 

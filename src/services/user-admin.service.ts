@@ -289,7 +289,7 @@ export class UserAdminService {
 function lifecycleNotes(u: UserRow): string[] {
   const day = (d: Date) => d.toISOString().slice(0, 10);
   const notes: string[] = [];
-  if (u.dmsClosedAt) notes.push(`DMs closed: a reminder could not be sent (${day(u.dmsClosedAt)})`);
+  if (u.dmsClosedAt) notes.push(`DMs closed: a reminder or expiry notice could not be sent (${day(u.dmsClosedAt)})`);
   if (u.discordMissingAt) notes.push(`not a member of the Discord server (seen ${day(u.discordMissingAt)})`);
   if (u.plexRemovedAt) notes.push(`removed from your Plex servers on ${day(u.plexRemovedAt)}`);
   else if (u.plexRemovalDueAt) notes.push(`due for removal from Plex on ${day(u.plexRemovalDueAt)}${u.plexRemovalError ? ` (last attempt failed: ${u.plexRemovalError})` : ''}`);

@@ -56,11 +56,18 @@ describe.each(DATABASE_KINDS)('the bot on %s: panels, plans, servers and syncs',
   /** A slash command run by an admin. */
   const command = (name: string, options: any[] = []) => h!.discord.chatInput({ ...admin, name, options });
   const reply = async (name: string, options: any[] = []) => (await command(name, options).response()).data;
-  /** A deferred command's last visible state once it holds `what`. */
-  async function settled(run: InteractionHandle, what: (m: any) => boolean = (m) => m?.embeds?.length > 0): Promise<any> {
+  /** A deferred command's reply once it no longer shows progress: its outcome (a summary, or one line saying what failed). */
+  async function outcome(run: InteractionHandle): Promise<any> {
     expect((await run.response()).type).toBe(5);
-    await run.waitFor((x) => !!x.final() && what(x.final()), 15_000);
+    await run.waitFor((x) => !!x.final() && !/^Syncing /.test(x.final().content ?? ''), 20_000);
     return run.final();
+  }
+  /** A deferred command's summary: the message holds the embed and no text (a failure would show here as text). */
+  async function settled(run: InteractionHandle): Promise<any> {
+    const message = await outcome(run);
+    expect(message.content).toBe('');
+    expect(message.embeds).toHaveLength(1);
+    return message;
   }
   const synced = async (options: BotHarnessOptions = {}) => {
     const b = await boot(options);
@@ -314,7 +321,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: panels, plans, servers and syncs',
     it('the first run needs no CLI: plans are created, refused, edited and made default in Discord, then /sync-users works', async () => {
       const b = await boot();
       expect((await reply('plan', sub('list'))).embeds[0].description).toBe('No plans yet: /plan create.');
-      const noPlan = await settled(command('sync-users'), (m) => m.content.startsWith('No default plan'));
+      const noPlan = await outcome(command('sync-users'));
       expect(noPlan.content).toBe(
         'No default plan: 6 new standard user(s) need a default payment. Create one first with /plan create (CLI: streams-manager plans create --name … --duration 1m --price 10.00 --default). Nothing was written.',
       );
@@ -547,11 +554,11 @@ describe.each(DATABASE_KINDS)('the bot on %s: panels, plans, servers and syncs',
       b.plex.update((a) => {
         a.token = 'revoked-token';
       });
-      const users = await settled(command('sync-users'), (m) => m.content.startsWith('Plex'));
+      const users = await outcome(command('sync-users'));
       expect(users.content).toBe('Plex rejected the token (401): check PLEX_TOKEN');
       expect(users.embeds).toEqual([]);
       expect(users.flags & EPHEMERAL).toBe(EPHEMERAL);
-      const shares = await settled(command('sync-shared-servers'), (m) => m.content.startsWith('Plex'));
+      const shares = await outcome(command('sync-shared-servers'));
       expect(shares.content).toBe('Plex rejected the token (401): check PLEX_TOKEN');
       expect(await b.snapshot()).toEqual(before);
       const runs = await b.app.store.dataSource.query('SELECT kind, outcome, error FROM sync_runs ORDER BY id');

@@ -654,7 +654,8 @@ describe('FakePlexTv (generated 10,000 users x 20 servers)', () => {
     expect(pending / shares.length).toBeLessThan(0.03);
   });
 
-  it('renders /api/users in well under 2 s and serves it over HTTP', async () => {
+  // Its speed is measured by npm run bench, not here: timed tests fail on a busy machine.
+  it('renders /api/users for 10,000 users x 20 servers and serves the same bytes over HTTP', async () => {
     const t0 = performance.now();
     const rendered = fake.renderBody('/api/users')!;
     const renderMs = performance.now() - t0;
@@ -679,7 +680,6 @@ describe('FakePlexTv (generated 10,000 users x 20 servers)', () => {
 
     expect(res.status).toBe(200);
     expect(res.headers.get('content-length')).toBe(String(bytes.length));
-    expect(renderMs).toBeLessThan(2000);
     expect(bytes.equals(rendered)).toBe(true); // re-rendering after update() gives the same bytes
     expect(cachedBytes.equals(bytes)).toBe(true);
 

@@ -33,6 +33,10 @@
  * - Faults: `rateLimit({ method?, path, retryAfterSeconds, times?, global?, scope? })`,
  *   `failNext({ method?, path, status, code?, message?, times? })` — `path` is matched against the path below
  *   /api/v10 without the query (e.g. /guilds/1/members/2/roles/3). Injected answers are not violations.
+ * - Attachments: `attachment(filename, content, contentType?)` stores a file a user attached and returns its attachment
+ *   object (`{ id, filename, size, url, proxy_url, content_type }`); pass `{ name, type: 11, value: attachment.id }` as
+ *   a command option and the fake puts it in `resolved.attachments`. The bytes are served (GET, no auth) at its `url`
+ *   on the fake's own HTTP server, as Discord's CDN would.
  * - Gateway: `requestReconnect()` (op 7: the client resumes), `closeGateway(code)`, `gatewayDispatch(t, d)`.
  *
  * What counts as a violation (bot bugs): unknown route, missing/wrong Authorization, invalid JSON, any 50035 Invalid
@@ -72,6 +76,7 @@ import type {
   ComponentParams,
   DmRecord,
   FailRule,
+  FakeAttachment,
   FakeDiscordOptions,
   FakeMember,
   InteractionBaseParams,
@@ -121,6 +126,8 @@ export class FakeDiscord {
   private readonly failRules: Array<FailRule & { left: number }> = [];
   private readonly shownModals: Array<{ interaction: FakeInteraction; data: any; userId: string }> = [];
   private readonly debugOn: boolean;
+  /** Files "uploaded" by users (attachment options), served from this server under /attachments/{id}/{filename}. */
+  private readonly attachments = new Map<string, { attachment: FakeAttachment; bytes: Buffer }>();
 
   constructor(opts: FakeDiscordOptions) {
     this.token = opts.token;
@@ -241,6 +248,24 @@ export class FakeDiscord {
       const m = g.members.get(userId);
       if (m) m.dmsClosed = closed;
     }
+  }
+
+  /** A file a user attached to a command (see the header). Call after `start()`: the URL points at this server. */
+  attachment(filename: string, content: string | Buffer, contentType?: string): FakeAttachment {
+    if (!this.server) throw new Error('fake discord: start() before creating attachments');
+    const id = snowflake();
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const path = `/attachments/${id}/${encodeURIComponent(filename)}`;
+    const attachment: FakeAttachment = {
+      id,
+      filename,
+      size: bytes.length,
+      url: `http://127.0.0.1:${this.port}${path}`,
+      proxy_url: `http://127.0.0.1:${this.port}${path}?proxy=1`,
+      ...(contentType ? { content_type: contentType } : {}),
+    };
+    this.attachments.set(id, { attachment, bytes });
+    return { ...attachment };
   }
 
   // ================================================================== faults
@@ -413,6 +438,13 @@ export class FakeDiscord {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
+    const file = /^\/attachments\/(\d+)\/[^/]+$/.exec(url.pathname);
+    if (file && method === 'GET') {
+      const stored = this.attachments.get(file[1]!);
+      res.writeHead(stored ? 200 : 404, { 'content-type': stored?.attachment.content_type ?? 'application/octet-stream' });
+      res.end(stored ? stored.bytes : 'Not Found');
+      return;
+    }
     const m = /^\/api\/v(\d+)(\/.*)$/.exec(url.pathname);
     const path = m ? m[2] : url.pathname;
     const reasonHeader = req.headers['x-audit-log-reason'];
@@ -705,6 +737,11 @@ export class FakeDiscord {
       for (const o of list) {
         if (o.type === 1 || o.type === 2) walk(o.options ?? []);
         else if (kinds[o.type]) this.resolvedFor(ctx, kinds[o.type], String(o.value), resolved);
+        else if (o.type === 11) {
+          const stored = this.attachments.get(String(o.value));
+          if (!stored) throw new Error(`fake discord: unknown attachment ${o.value} (create it with fake.attachment())`);
+          (resolved.attachments ??= {})[stored.attachment.id] = { ...stored.attachment };
+        }
       }
     };
     walk(options);

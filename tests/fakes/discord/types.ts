@@ -51,6 +51,16 @@ export interface FakeGuildSpec {
   channels?: FakeChannel[];
 }
 
+/** An attachment object as Discord puts it in `resolved.attachments` (see FakeDiscord.attachment). */
+export interface FakeAttachment {
+  id: string;
+  filename: string;
+  size: number;
+  url: string;
+  proxy_url: string;
+  content_type?: string;
+}
+
 export interface FakeDiscordOptions {
   token: string;
   applicationId: string;
