@@ -1,3 +1,4 @@
+import { Retryable, withRetries } from '../http/retry';
 import axios, { isAxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
 import { PaymentAuthError, PaymentHttpError, PaymentNetworkError, PaymentResponseError, PaymentSourceError, PaymentTimeoutError } from './errors';
@@ -49,11 +50,6 @@ const pageSchema = z.object({
   last_refreshed_datetime: z.string().optional(),
 });
 
-class Retryable extends Error {
-  constructor(readonly final: (attempts: number) => PaymentSourceError) {
-    super('retryable');
-  }
-}
 
 /**
  * PayPal's Transaction Search API: an OAuth client-credentials token, then the owner's
@@ -214,16 +210,7 @@ export class PayPalApiClient implements TransactionSource {
   }
 
   private async withRetries<T>(request: string, attempt: () => Promise<T>): Promise<T> {
-    for (let attemptNo = 1; ; attemptNo++) {
-      try {
-        return await attempt();
-      } catch (raw) {
-        const error = this.classify(raw, request);
-        if (!(error instanceof Retryable)) throw error;
-        if (attemptNo > this.retries) throw error.final(attemptNo);
-        await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs * 2 ** (attemptNo - 1)));
-      }
-    }
+    return withRetries(attempt, (raw) => this.classify(raw, request), { retries: this.retries, delayMs: this.retryDelayMs });
   }
 
   private classify(raw: unknown, request: string): Error {

@@ -18,6 +18,7 @@ import {
   type PlexShare,
   type PlexUser,
 } from './schemas';
+import { Retryable, withRetries } from '../http/retry';
 import { parseXmlStream, XmlSyntaxError, type XmlElementHandler } from './xml-stream';
 
 export interface PlexTvClientOptions {
@@ -45,12 +46,6 @@ export interface PlexTvApi {
 /** A collector builds one result from the elements of one answer; a new one is made per attempt. */
 type Collector<T> = XmlElementHandler & { result(): T };
 
-/** A failure worth another attempt; `final` builds the error to report once attempts run out. */
-class RetryableError extends Error {
-  constructor(readonly final: (attempts: number) => PlexError) {
-    super('retryable');
-  }
-}
 
 export class PlexTvClient implements PlexTvApi {
   private readonly http: AxiosInstance;
@@ -184,7 +179,7 @@ export class PlexTvClient implements PlexTvApi {
   private checkStatus(status: number, request: string, path: string): void {
     if (status >= 200 && status < 300) return;
     if (status === 401) throw new PlexAuthError();
-    if (status >= 500) throw new RetryableError((attempts) => new PlexHttpError(status, request, attempts));
+    if (status >= 500) throw new Retryable((attempts) => new PlexHttpError(status, request, attempts));
     if (status === 404 && path.startsWith('/api/servers/')) {
       throw new PlexNotFoundError(request);
     }
@@ -192,22 +187,19 @@ export class PlexTvClient implements PlexTvApi {
   }
 
   private async withRetries<T>(request: string, attempt: (request: string) => Promise<T>): Promise<T> {
-    for (let attemptNo = 1; ; attemptNo++) {
-      this.requestCount++;
-      try {
-        return await attempt(request);
-      } catch (raw) {
-        const error = this.classify(raw, request);
-        if (!(error instanceof RetryableError)) throw error;
-        if (attemptNo > this.retries) throw error.final(attemptNo);
-        await sleep(this.retryDelayMs * 2 ** (attemptNo - 1));
-      }
-    }
+    return withRetries(
+      () => {
+        this.requestCount++;
+        return attempt(request);
+      },
+      (raw) => this.classify(raw, request),
+      { retries: this.retries, delayMs: this.retryDelayMs },
+    );
   }
 
   /** Sorts a failure into a typed error, retryable (5xx, connection failures) or final. */
   private classify(raw: unknown, request: string): Error {
-    if (raw instanceof PlexError || raw instanceof RetryableError) return raw;
+    if (raw instanceof PlexError || raw instanceof Retryable) return raw;
     if (isAxiosError(raw) || isNodeError(raw)) {
       const code = (raw as { code?: string }).code ?? '';
       const message = (raw as Error).message ?? '';
@@ -215,7 +207,7 @@ export class PlexTvClient implements PlexTvApi {
         return new PlexTimeoutError(request, this.timeoutMs);
       }
       const cause = code || message || 'network error';
-      return new RetryableError((attempts) => new PlexNetworkError(request, this.options.baseUrl, cause, attempts));
+      return new Retryable((attempts) => new PlexNetworkError(request, this.options.baseUrl, cause, attempts));
     }
     return raw instanceof Error ? raw : new Error(String(raw));
   }
@@ -231,8 +223,4 @@ function parseElement<S extends z.ZodTypeAny>(element: string, schema: S, attrib
 
 function isNodeError(error: unknown): boolean {
   return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
