@@ -29,7 +29,12 @@ export const syncSharedServersCommand: SlashCommand = {
         { name: 'Removed', value: String(summary.removed), inline: true },
         { name: 'Duration', value: `${(summary.durationMs / 1000).toFixed(1)} s`, inline: true },
       );
-    if (summary.skippedUnknownUsers > 0) embed.setFooter({ text: `${summary.skippedUnknownUsers} share(s) of users not imported yet were skipped: run /sync-users first.` });
+    const review = await ctx.app.users.countNeedingReview();
+    const footer = [
+      summary.skippedUnknownUsers > 0 && `${summary.skippedUnknownUsers} share(s) of users not imported yet were skipped: run /sync-users first.`,
+      review > 0 && `${review} user(s) need review: /users list status:needs-review`,
+    ].filter(Boolean);
+    if (footer.length) embed.setFooter({ text: footer.join(' ') });
     await answer(interaction, { content: '', embeds: [embed] });
   },
 };

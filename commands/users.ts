@@ -74,6 +74,9 @@ export const usersCommand: SlashCommand = {
       status: (interaction.options.getString('status') as UserListFilters['status']) ?? undefined,
       server: interaction.options.getString('server') ?? undefined,
     };
+    // Autocomplete puts the machine identifier in the option: show the server's name instead.
+    const server = filters.server && (await ctx.app.catalog.listServers()).find((s) => s.machineIdentifier === filters.server);
+    if (server) filters.server = server.name;
     const rows = await ctx.app.users.list(filters);
     const viewId = ctx.views.put({ list: 'users', filters });
     await answer(interaction, usersPage(rows, filters, viewId, 1));

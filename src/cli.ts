@@ -229,7 +229,7 @@ function progressBar(json: boolean): ProgressListener | undefined {
 /** Every failure ends as one line that says what failed, and a non-zero exit code. */
 export function describeFailure(error: unknown): { message: string; code: number } {
   if (error instanceof UsageError) return { message: `${error.message}\n\n${USAGE}`, code: 2 };
-  if (error instanceof Error && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+  if (error instanceof Error && String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) {
     return { message: `${error.message}\n\n${USAGE}`, code: 2 };
   }
   if (error instanceof ConfigError || error instanceof PlexError || error instanceof DomainError || error instanceof PaymentSourceError) return { message: error.message, code: 1 };

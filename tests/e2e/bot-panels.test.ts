@@ -44,7 +44,13 @@ function shareRow(n: number, serverName: string, username: string, share: FakeSh
 
 describe.each(DATABASE_KINDS)('the bot on %s: panels, plans, servers and syncs', (kind) => {
   let h: BotHarness | undefined;
-  const boot = async (options: BotHarnessOptions = {}): Promise<BotHarness> => (h = await startBotHarness(kind, options));
+  /** What the bot logged at warn level and above (unless the test gives its own logger). */
+  let logged: any[] = [];
+  const boot = async (options: BotHarnessOptions = {}): Promise<BotHarness> => {
+    logged = [];
+    const logger = createLogger('warn', { write: (line: string) => void logged.push(JSON.parse(line)) });
+    return (h = await startBotHarness(kind, { logger, ...options }));
+  };
   afterEach(async () => {
     if (!h) return;
     const violations = h.discord.takeViolations();
@@ -65,7 +71,8 @@ describe.each(DATABASE_KINDS)('the bot on %s: panels, plans, servers and syncs',
   /** A deferred command's summary: the message holds the embed and no text (a failure would show here as text). */
   async function settled(run: InteractionHandle): Promise<any> {
     const message = await outcome(run);
-    expect(message.content).toBe('');
+    // A failure shows as text: name it with what the bot logged.
+    expect({ content: message.content, errors: logged.filter((l) => l.level >= 50).map((l) => l.err) }).toEqual({ content: '', errors: [] });
     expect(message.embeds).toHaveLength(1);
     return message;
   }
@@ -424,7 +431,8 @@ describe.each(DATABASE_KINDS)('the bot on %s: panels, plans, servers and syncs',
       expect(embed.title).toBe('Users sync: dry run, nothing written');
       expect(lines(embed)).toEqual(smallAccount().users.map((u) => `+ ${u.title} (standard)`));
       expect(fields(embed)).toMatchObject({ Created: '6 (standard 6, permanent 0)', Updated: '0', Unchanged: '0', Removed: '0', 'Default payments': '6' });
-      expect(embed.footer).toBeUndefined();
+      // Like the users sync, it says how many users still need review.
+      expect(embed.footer).toEqual({ text: '6 user(s) need review: /users list status:needs-review' });
       expect(await b.snapshot()).toEqual(empty);
       expect(await b.app.store.dataSource.query('SELECT * FROM sync_runs')).toEqual([]);
 
