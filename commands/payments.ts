@@ -13,11 +13,11 @@ import {
   type MessageActionRowComponentBuilder,
 } from 'discord.js';
 import { downloadCsv } from '../src/discord/attachments';
+import { resolveUser, suggestUsers } from '../src/discord/autocomplete';
 import { encodeAction } from '../src/discord/custom-id';
 import { replyProgress } from '../src/discord/progress';
 import { answer, joinLines, truncate } from '../src/discord/replies';
 import type { SlashCommand } from '../src/discord/types';
-import { NotFoundError } from '../src/services/errors';
 import type { ImportSummary } from '../src/services/payments-import/summary';
 
 function summaryEmbed(title: string, s: ImportSummary): EmbedBuilder {
@@ -119,9 +119,7 @@ export const paymentsCommand: SlashCommand = {
         return answer(interaction, { embeds: [embed], components });
       }
       case 'list': {
-        const text = interaction.options.getString('user', true).trim();
-        const plexId = /^\d{1,15}$/.test(text) ? Number(text) : (await ctx.app.users.search(text, 1))[0]?.plexId;
-        if (plexId === undefined) throw new NotFoundError(`no user matches "${text}"`);
+        const plexId = await resolveUser(interaction.options.getString('user', true), ctx);
         const view = await ctx.app.payments.listPayments(plexId);
         const lines = view.payments.map(
           (p) => `${p.startsAt.slice(0, 10)} → ${p.endsAt.slice(0, 10)} · **${p.plan}** · ${p.amount ? `${p.amount} ${p.currency}` : 'no amount'} · ${p.source}${p.transactionId ? ` ${p.transactionId}` : ''}`,
@@ -135,10 +133,7 @@ export const paymentsCommand: SlashCommand = {
     }
   },
 
-  async autocomplete(interaction, ctx) {
-    const matches = await ctx.app.users.search(interaction.options.getFocused(), 25);
-    await interaction.respond(matches.map((m) => ({ name: m.label.slice(0, 100), value: String(m.plexId) })));
-  },
+  autocomplete: suggestUsers,
 
   actions: {
     'payment-pick': async (interaction) => {
@@ -170,10 +165,8 @@ export const paymentsCommand: SlashCommand = {
     },
     'payment-assign-modal': async (interaction, action, ctx) => {
       if (!interaction.isModalSubmit()) return;
-      const text = interaction.fields.getTextInputValue('user').trim();
       const remember = interaction.fields.getStringSelectValues('remember');
-      const plexId = /^\d{1,15}$/.test(text) ? Number(text) : (await ctx.app.users.search(text, 1))[0]?.plexId;
-      if (plexId === undefined) throw new NotFoundError(`no user matches "${text}": nothing was assigned`);
+      const plexId = await resolveUser(interaction.fields.getTextInputValue('user'), ctx, 'nothing was assigned');
       const result = await ctx.app.payments.assignUnmatched(action.unmatchedId, plexId, {
         rememberEmail: remember.includes('email'),
         rememberSubscription: remember.includes('subscription'),

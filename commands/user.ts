@@ -1,8 +1,8 @@
 import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { resolveUser, suggestUsers } from '../src/discord/autocomplete';
 import { answer } from '../src/discord/replies';
 import type { BotContext, ComponentInteraction, SlashCommand } from '../src/discord/types';
 import { paymentFormValues, paymentModal, profileFormValues, profileModal, refusedFormMessage, userCardMessage } from '../src/discord/user-views';
-import { NotFoundError } from '../src/services/errors';
 import type { EditResult, PaymentInput, ProfileInput } from '../src/services/user-admin.service';
 
 const userOption = (o: import('discord.js').SlashCommandStringOption) =>
@@ -16,15 +16,6 @@ const data = new SlashCommandBuilder()
   .addSubcommand((s) => s.setName('view').setDescription("Show a user's card").addStringOption(userOption))
   .addSubcommand((s) => s.setName('edit-profile').setDescription('Edit PayPal email and Discord link').addStringOption(userOption))
   .addSubcommand((s) => s.setName('edit-payment').setDescription('Edit the default payment: plan, dates, subscription ID').addStringOption(userOption));
-
-/** The autocomplete value is the plex.tv id; a typed text is looked up. */
-async function resolvePlexId(text: string, ctx: BotContext): Promise<number> {
-  const trimmed = text.trim();
-  if (/^\d{1,15}$/.test(trimmed)) return Number(trimmed);
-  const [best] = await ctx.app.users.search(trimmed, 1);
-  if (!best) throw new NotFoundError(`no user matches "${trimmed}": pick one from the list as you type`);
-  return best.plexId;
-}
 
 async function openProfileForm(interaction: ChatInputCommandInteraction | ComponentInteraction, plexId: number, ctx: BotContext, values?: ProfileInput) {
   const card = await ctx.app.users.card(plexId);
@@ -62,7 +53,7 @@ export const userCommand: SlashCommand = {
   data: data.toJSON(),
 
   async execute(interaction, ctx) {
-    const plexId = await resolvePlexId(interaction.options.getString('user', true), ctx);
+    const plexId = await resolveUser(interaction.options.getString('user', true), ctx, 'pick one from the list as you type');
     switch (interaction.options.getSubcommand()) {
       case 'view':
         return answer(interaction, userCardMessage(await ctx.app.users.card(plexId)));
@@ -73,10 +64,7 @@ export const userCommand: SlashCommand = {
     }
   },
 
-  async autocomplete(interaction, ctx) {
-    const matches = await ctx.app.users.search(interaction.options.getFocused(), 25);
-    await interaction.respond(matches.map((m) => ({ name: m.label.slice(0, 100), value: String(m.plexId) })));
-  },
+  autocomplete: suggestUsers,
 
   actions: {
     'user-view': async (interaction, action, ctx) => answer(interaction, userCardMessage(await ctx.app.users.card(action.plexId))),

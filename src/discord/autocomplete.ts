@@ -1,4 +1,5 @@
 import type { AutocompleteInteraction } from 'discord.js';
+import { NotFoundError } from '../services/errors';
 import type { BotContext } from './types';
 
 /** Suggests the owner's servers by name; the value is the machine identifier. */
@@ -23,4 +24,22 @@ export async function suggestPlans(interaction: AutocompleteInteraction, ctx: Bo
       .slice(0, 25)
       .map((p) => ({ name: p.name.slice(0, 100), value: p.name.slice(0, 100) })),
   );
+}
+
+/** Suggests users by Plex username, email, title or Discord username; the value is the plex.tv id. */
+export async function suggestUsers(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void> {
+  const matches = await ctx.app.users.search(interaction.options.getFocused(), 25);
+  await interaction.respond(matches.map((m) => ({ name: m.label.slice(0, 100), value: String(m.plexId) })));
+}
+
+/**
+ * The plex.tv id behind a user option or field: the id an autocomplete pick puts there, or else the
+ * best match for what was typed. `hint` ends the message when nothing matches.
+ */
+export async function resolveUser(text: string, ctx: BotContext, hint?: string): Promise<number> {
+  const trimmed = text.trim();
+  if (/^\d{1,15}$/.test(trimmed)) return Number(trimmed);
+  const [best] = await ctx.app.users.search(trimmed, 1);
+  if (!best) throw new NotFoundError(`no user matches "${trimmed}"${hint ? `: ${hint}` : ''}`);
+  return best.plexId;
 }
