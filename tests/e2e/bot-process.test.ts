@@ -5,6 +5,7 @@ import { FakeDiscord } from '../fakes/discord';
 import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
 import { DEFAULT_TOKEN, smallAccount } from '../fakes/plex/plex-data';
 import { BOT_TOKEN, guildSpec, IDS } from '../support/bot-harness';
+import { childEnv } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 
 const MAIN = path.resolve(__dirname, '../../dist/src/main.js');
@@ -37,7 +38,7 @@ describe.each(DATABASE_KINDS)('the bot process on %s', (kind) => {
   });
 
   const run = (extraEnv: Record<string, string> = {}) => {
-    const child = spawn(process.execPath, [MAIN], { env: { ...env, ...extraEnv }, cwd: path.dirname(MAIN), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], { env: childEnv({ ...env, ...extraEnv }), cwd: path.dirname(MAIN), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += String(d)));
     child.stderr.on('data', (d) => (output += String(d)));

@@ -8,7 +8,7 @@ import { BOT_PERMISSIONS, DiscordStartupError } from '../../src/discord/bot';
 import type { FakeDiscord, FakeGuildSpec } from '../fakes/discord';
 import { Perm } from '../fakes/discord/util';
 import { BOT_TOKEN, createFakeDiscord, guildSpec, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
-import type { CliResult } from '../support/cli';
+import { childEnv, type CliResult } from '../support/cli';
 import { DATABASE_KINDS } from '../support/databases';
 
 const NOT_A_GUILD = '900000000000000099';
@@ -128,7 +128,7 @@ const DIST = path.resolve(__dirname, '../../dist/src');
 function runScript(script: string, args: string[], env: Record<string, string>): Promise<CliResult> {
   const file = path.join(DIST, script);
   if (!fs.existsSync(file)) throw new Error(`${file} is missing: run "npm run build" (npm test does it first)`);
-  const child = spawn(process.execPath, [file, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, cwd: DIST, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [file, ...args], { env: childEnv(env), cwd: DIST, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += String(d)));

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
 import { DEFAULT_TOKEN, SMALL_USERS, smallAccount } from '../fakes/plex/plex-data';
@@ -5,6 +7,33 @@ import { runCli } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 
 const fixture = (name: string) => path.join(__dirname, '../fixtures/paypal', name);
+const DAY = 86_400_000;
+const ymd = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * The CLI runs on the real clock, so the fixture's activity is moved to the week before today:
+ * every payment then predates the default payments the sync creates, and what the import makes
+ * of it follows from the file alone. Its last day (12/07/2026) becomes yesterday.
+ */
+function recentCopy(name: string): { file: string; shiftDays: number } {
+  const lastDay = Date.UTC(2026, 11, 7);
+  const yesterday = new Date(Date.now() - DAY);
+  const shiftDays = Math.round((Date.UTC(yesterday.getUTCFullYear(), yesterday.getUTCMonth(), yesterday.getUTCDate()) - lastDay) / DAY);
+  const text = fs.readFileSync(fixture(name), 'utf8').replace(/"(\d\d)\/(\d\d)\/(\d{4})"/g, (_all, m: string, d: string, y: string) => {
+    const moved = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)) + shiftDays * DAY);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return `"${pad(moved.getUTCMonth() + 1)}/${pad(moved.getUTCDate())}/${moved.getUTCFullYear()}"`;
+  });
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'smb-csv-')), name);
+  fs.writeFileSync(file, text);
+  return { file, shiftDays };
+}
+
+/** A calendar month later, clamped to the month's end (Jan 31 -> Feb 28). */
+function monthLater(day: Date): Date {
+  const lastOfNext = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 2, 0)).getUTCDate();
+  return new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, Math.min(day.getUTCDate(), lastOfNext)));
+}
 
 describe.each(DATABASE_KINDS)('the payments CLI on %s', (kind) => {
   let plex: FakePlexTv;
@@ -30,10 +59,13 @@ describe.each(DATABASE_KINDS)('the payments CLI on %s', (kind) => {
     await ok(['plans', 'create', '--name', 'Monthly', '--duration', '1m', '--price', '10.00', '--default']);
     await ok(['plans', 'create', '--name', 'Yearly', '--duration', '12m', '--price', '100.00']);
     await ok(['sync', 'users']);
+    const { file: activity, shiftDays } = recentCopy('us-activity.csv');
+    // Shifted dates may all be 12 or less, which no longer tells M/D from D/M by itself.
+    const importArgs = ['payments', 'import', activity, '--date-format', 'MDY'];
 
-    const preview = await ok(['payments', 'import', fixture('us-activity.csv'), '--dry-run']);
+    const preview = await ok([...importArgs, '--dry-run']);
     expect(preview).toMatch(/^Dry run, nothing written\. Would have: imported 7 \(matched 3, unmatched 2, pending 1, refunds\/reversals 1\)/);
-    const summary = JSON.parse(await ok(['payments', 'import', fixture('us-activity.csv'), '--json']));
+    const summary = JSON.parse(await ok([...importArgs, '--json']));
     expect(summary).toMatchObject({ imported: 7, matched: 3, unmatched: 2, pending: 1, refundsFlagged: 1, duplicatesSkipped: 0, rejected: [] });
 
     const unmatched = JSON.parse(await ok(['payments', 'unmatched', '--json']));
@@ -41,12 +73,15 @@ describe.each(DATABASE_KINDS)('the payments CLI on %s', (kind) => {
     expect(Object.keys(unmatched[0]).sort()).toEqual(
       ['amount', 'amountCents', 'currency', 'id', 'occurredAt', 'payerEmail', 'payerName', 'reason', 'source', 'status', 'subscriptionId', 'transactionId'].sort(),
     );
+    // Paid 12/01/2026 09:15 PST in the original file (17:15 UTC, the same day): before the default payment began,
+    // so the payment covers a month from the day it was paid.
+    const paidOn = new Date(Date.UTC(2026, 11, 1) + shiftDays * DAY);
     expect(await ok(['payments', 'assign', String(unmatched[0].id), String(SMALL_USERS.unal), '--remember'])).toBe(
-      '1AB23456CD7890123 is now a payment of Ünal Çelik: Monthly, 2026-12-25 to 2027-01-25\nPayPal email set to alice.smith@example.org\nlater payments of I-JSE05VWSMN55 will match Ünal Çelik\n',
+      `1AB23456CD7890123 is now a payment of Ünal Çelik: Monthly, ${ymd(paidOn)} to ${ymd(monthLater(paidOn))}\nPayPal email set to alice.smith@example.org\nlater payments of I-JSE05VWSMN55 will match Ünal Çelik\n`,
     );
     const listed = JSON.parse(await ok(['payments', 'list', String(SMALL_USERS.unal), '--json']));
     expect(listed).toMatchObject({ plexId: SMALL_USERS.unal, title: 'Ünal Çelik' });
-    expect(listed.payments.map((p: { source: string; transactionId: string | null }) => [p.source, p.transactionId])).toEqual([['default', null], ['paypal', '1AB23456CD7890123']]);
+    expect(listed.payments.map((p: { source: string; transactionId: string | null }) => [p.source, p.transactionId])).toEqual([['paypal', '1AB23456CD7890123'], ['default', null]]);
     expect(await ok(['payments', 'list', String(SMALL_USERS.obrien)])).toMatch(/! refund 7NP89012QR3456789 of 2CD34567EF8901234: 10.00 USD/);
   });
 

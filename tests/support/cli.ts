@@ -11,11 +11,24 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The environment of a child process: only what the test gives, plus PATH and the variables that
+ * make it share this process's clock (libfaketime's, when the suite runs under `faketime`), so a
+ * child never runs on another date than the test that started it.
+ */
+export function childEnv(env: Record<string, string>): Record<string, string> {
+  const clock: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && (name === 'LD_PRELOAD' || name === 'TZ' || name.startsWith('FAKETIME'))) clock[name] = value;
+  }
+  return { PATH: process.env.PATH ?? '', ...clock, ...env };
+}
+
 /** The built CLI (`npm test` builds first), as its own process with only the given environment. */
 export function startCli(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<CliResult> } {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" (npm test does it first)`);
   const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: childEnv(env),
     cwd: path.dirname(CLI),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
