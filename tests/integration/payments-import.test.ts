@@ -169,6 +169,8 @@ describe.each(DATABASE_KINDS)('payments import from PayPal CSV on %s', (kind) =>
       ]),
     );
     expect((await h.app.payments.listPayments(SMALL_USERS.noShares)).events).toEqual([expect.objectContaining({ kind: 'reversal', referenceTransactionId: '1EU00000000000001' })]);
+    // The reversal gave all 9,00 EUR back: that month is taken back.
+    expect(summary.refundsApplied).toEqual([expect.objectContaining({ kind: 'reversal', transactionId: '3EU00000000000003', paymentTransactionId: '1EU00000000000001', amount: '9.00 EUR' })]);
   });
 
   it('takes back a payment that comes back Reversed after it was imported, keeping it as history', async () => {
