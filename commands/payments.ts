@@ -122,7 +122,7 @@ export const paymentsCommand: SlashCommand = {
         const plexId = await resolveUser(interaction.options.getString('user', true), ctx);
         const view = await ctx.app.payments.listPayments(plexId);
         const lines = view.payments.map(
-          (p) => `${p.startsAt.slice(0, 10)} → ${p.endsAt.slice(0, 10)} · **${p.plan}** · ${p.amount ? `${p.amount} ${p.currency}` : 'no amount'} · ${p.source}${p.transactionId ? ` ${p.transactionId}` : ''}`,
+          (p) => `${p.startsAt.slice(0, 10)} → ${p.endsAt.slice(0, 10)} · **${p.plan}** · ${p.amount ? `${p.amount} ${p.currency}` : 'no amount'} · ${p.source}${p.transactionId ? ` ${p.transactionId}` : ''}${p.voidedAt ? ' · taken back: refunded or reversed in full' : ''}`,
         );
         const events = view.events.map((e) => `⚠ ${e.kind} ${e.amount} ${e.currency} of ${e.referenceTransactionId ?? "?"} on ${e.occurredAt.slice(0, 10)}`);
         const embed = new EmbedBuilder()

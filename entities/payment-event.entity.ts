@@ -5,12 +5,13 @@ export type ImportStatus = 'completed' | 'pending' | 'denied' | 'reversed' | 'ca
 export type PaymentEventKind = 'refund' | 'reversal';
 
 /**
- * A refund or reversal seen by an import. Recorded and shown to the admin, never applied to a
- * user's periods on its own: whether access ends is the admin's call.
+ * A refund or reversal seen by an import. Once the completed ones of a payment add up to what it
+ * paid, the payment is voided (it no longer buys time); a partial one waits for the admin.
  */
 @Entity({ name: 'payment_events' })
 @Index('uq_payment_events_transaction_id', ['transactionId'], { unique: true })
 @Index('idx_payment_events_user', ['userId'])
+@Index('idx_payment_events_reference', ['referenceTransactionId'])
 export class PaymentEvent {
   @PrimaryGeneratedColumn({ type: 'int' })
   id: number;

@@ -4,7 +4,7 @@ import { User } from './user.entity';
 
 export type PaymentSource = 'default' | 'manual' | 'paypal' | 'stripe';
 
-/** A period [startsAt, endsAt) that a user has paid for (or was given by the default payment). */
+/** A period [startsAt, endsAt) that a user has paid for (or was given by the default payment), unless voided. */
 @Entity({ name: 'payments' })
 @Index('idx_payments_user', ['userId'])
 @Index('idx_payments_subscription', ['subscriptionId'])
@@ -51,6 +51,14 @@ export class Payment {
 
   @Column({ name: 'is_default', type: 'boolean', default: false })
   isDefault: boolean;
+
+  /** When the money came in (imported payments); a stacked renewal starts later than this. */
+  @Column({ name: 'paid_at', type: 'datetime', precision: 3, nullable: true })
+  paidAt: Date | null;
+
+  /** Fully refunded or reversed: kept as history, no longer counts for status or stacking. */
+  @Column({ name: 'voided_at', type: 'datetime', precision: 3, nullable: true })
+  voidedAt: Date | null;
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;

@@ -86,7 +86,7 @@ export async function runPaymentsCommand(
         process.stdout.write(
           formatTable(
             ['source', 'plan', 'from', 'to', 'amount', 'subscription', 'transaction'],
-            view.payments.map((p) => [p.default ? 'default' : p.source, p.plan, p.startsAt.slice(0, 10), p.endsAt.slice(0, 10), p.amount ? `${p.amount} ${p.currency}` : '-', p.subscriptionId ?? '', p.transactionId ?? '']),
+            view.payments.map((p) => [p.default ? 'default' : p.source, p.plan, p.startsAt.slice(0, 10), p.endsAt.slice(0, 10), p.amount ? `${p.amount} ${p.currency}` : '-', p.subscriptionId ?? '', `${p.transactionId ?? ''}${p.voidedAt ? ' (taken back)' : ''}`]),
           ),
         );
         for (const e of view.events) process.stdout.write(`  ! ${e.kind} ${e.transactionId} of ${e.referenceTransactionId ?? '?'}: ${e.amount} ${e.currency} on ${e.occurredAt.slice(0, 10)} (${e.status})\n`);
@@ -122,6 +122,11 @@ export function formatImportSummary(s: ImportSummary): string {
       `imported ${s.imported} (matched ${s.matched}, unmatched ${s.unmatched}, pending ${s.pending}, refunds/reversals ${s.refundsFlagged}), ` +
       `duplicates skipped ${s.duplicatesSkipped}, not payments ${s.ignored}; ${(s.durationMs / 1000).toFixed(1)} s`,
   ];
+  const refunds = [
+    s.refundsApplied.length > 0 && `${s.refundsApplied.length} payment(s) taken back by a full refund or reversal`,
+    s.refundsToReview.length > 0 && `${s.refundsToReview.length} partial refund(s) to review, time unchanged`,
+  ].filter(Boolean);
+  if (refunds.length > 0) lines.push(`  ${refunds.join('; ')}`);
   for (const src of s.sources ?? []) lines.push(`  ${src.source}: ${src.fetched} transaction(s) from ${src.since.slice(0, 16)}Z, synced through ${src.syncedThrough.slice(0, 16)}Z`);
   for (const n of s.notices.slice(0, NOTICES_SHOWN)) lines.push(`  ! ${n.line ? `line ${n.line}: ` : ''}${n.message}`);
   if (s.notices.length > NOTICES_SHOWN) lines.push(`  … and ${s.notices.length - NOTICES_SHOWN} more (see --json)`);

@@ -6,12 +6,28 @@ import type { Job } from './job';
 /** Tells the admins what needs their eye after a scheduled import. */
 export type AdminNotifier = (text: string) => Promise<void>;
 
+const day = (iso: string) => iso.slice(0, 10);
+
 export function paymentsNeedAttention(s: ImportSummary): string | null {
   const parts = [
     s.unmatched > 0 && `${s.unmatched} unmatched payment(s): assign them with /payments unmatched`,
     s.refundsFlagged > 0 && `${s.refundsFlagged} refund(s) or reversal(s) flagged: see /payments list`,
   ].filter(Boolean);
-  return parts.length ? `**Payments sync**: ${parts.join('; ')}.` : null;
+  const lines: string[] = [];
+  if (s.refundsApplied.length > 0) {
+    // Said in full: the admin learns who lost which days without opening anything.
+    lines.push('Taken back (fully refunded or reversed):');
+    for (const r of s.refundsApplied) {
+      const moved = r.moved.map((m) => `; ${m.transactionId} moves back to ${day(m.startsAt)} → ${day(m.endsAt)}`).join('');
+      lines.push(`- ${r.title} (plex ${r.plexId}) loses ${day(r.takenBack.startsAt)} → ${day(r.takenBack.endsAt)}: ${r.kind} ${r.transactionId} (${r.amount}) of ${r.paymentTransactionId}${moved}`);
+    }
+  }
+  if (s.refundsToReview.length > 0) {
+    lines.push('To review (time unchanged):');
+    for (const r of s.refundsToReview) lines.push(`- ${r.title} (plex ${r.plexId}): ${r.kind} ${r.transactionId} (${r.amount}) of ${r.paymentTransactionId}, ${r.reason}`);
+  }
+  if (parts.length === 0 && lines.length === 0) return null;
+  return [`**Payments sync**${parts.length ? `: ${parts.join('; ')}.` : ''}`, ...lines].join('\n');
 }
 
 /**
@@ -32,7 +48,8 @@ export function paymentsJobs(
       setting: 'PAYMENTS_SYNC_CRON',
       run: async () => {
         const summary = await payments.syncApis();
-        await after.matched(summary.matched);
+        // Time taken back changes roles as much as time bought.
+        await after.matched(summary.matched + summary.refundsApplied.length);
         const attention = paymentsNeedAttention(summary);
         if (attention) await after.notify(attention);
         return summary;

@@ -25,7 +25,7 @@ const COLUMNS =
   'id, source, kind, transaction_id, reference_transaction_id, status, occurred_at, amount_cents, currency, payer_email, payment_id, user_id, created_at, updated_at';
 const WRITTEN = ['source', 'kind', 'transaction_id', 'reference_transaction_id', 'status', 'occurred_at', 'amount_cents', 'currency', 'payer_email', 'payment_id', 'user_id'];
 
-/** Refunds and reversals the imports saw, for the admin to act on. */
+/** Refunds and reversals the imports saw: full ones void their payment, partial ones wait for the admin. */
 export class PaymentEventRepository {
   constructor(private readonly sql: Sql) {}
 
@@ -34,9 +34,26 @@ export class PaymentEventRepository {
     return rows.map(toRow);
   }
 
+  /** The refunds and reversals already seen of these payments (by the payment's transaction ID). */
+  async findByReferences(referenceIds: string[]): Promise<PaymentEventRow[]> {
+    const rows = await this.sql.queryIn(
+      (inList) => `SELECT ${COLUMNS} FROM payment_events WHERE reference_transaction_id IN (${inList}) ORDER BY occurred_at, id`,
+      referenceIds,
+    );
+    return rows.map(toRow);
+  }
+
   async listForUser(userId: number): Promise<PaymentEventRow[]> {
     const rows = await this.sql.query(`SELECT ${COLUMNS} FROM payment_events WHERE user_id = ? ORDER BY occurred_at, id`, [userId]);
     return rows.map(toRow);
+  }
+
+  /** Ties the refunds of a payment recorded before the payment found its user to that payment. */
+  async linkToPayment(referenceTransactionId: string, paymentId: number, userId: number, now: Date): Promise<void> {
+    await this.sql.query(
+      'UPDATE payment_events SET payment_id = ?, user_id = ?, updated_at = ? WHERE reference_transaction_id = ? AND payment_id IS NULL',
+      [paymentId, userId, now, referenceTransactionId],
+    );
   }
 
   /** Inserts or, by transaction ID (a refund's status can change), overwrites. */

@@ -17,6 +17,20 @@ export interface PeriodRow {
   startsAt: Date;
   endsAt: Date;
   subscriptionId: string | null;
+  transactionId: string | null;
+  /** When the money came in; null when unknown (default, manual and older payments). */
+  paidAt: Date | null;
+}
+
+/** A recorded payment, as refunds and duplicates need it. */
+export interface RecordedPayment {
+  id: number;
+  userId: number;
+  amountCents: number | null;
+  currency: string | null;
+  startsAt: Date;
+  endsAt: Date;
+  voided: boolean;
 }
 
 /**
@@ -39,13 +53,27 @@ export class PaymentImportRepository {
     }));
   }
 
-  /** Payments already recorded under these transaction IDs. */
-  async paymentsByTransactionId(ids: string[]): Promise<Map<string, { id: number; userId: number }>> {
+  /** Payments already recorded under these transaction IDs, voided ones included. */
+  async paymentsByTransactionId(ids: string[]): Promise<Map<string, RecordedPayment>> {
     const rows = await this.sql.queryIn(
-      (inList) => `SELECT id, user_id, transaction_id FROM payments WHERE transaction_id IN (${inList})`,
+      (inList) =>
+        `SELECT id, user_id, transaction_id, amount_cents, currency, starts_at, ends_at, voided_at FROM payments WHERE transaction_id IN (${inList})`,
       ids,
     );
-    return new Map(rows.map((r) => [String(r.transaction_id), { id: Number(r.id), userId: Number(r.user_id) }]));
+    return new Map(
+      rows.map((r) => [
+        String(r.transaction_id),
+        {
+          id: Number(r.id),
+          userId: Number(r.user_id),
+          amountCents: r.amount_cents === null || r.amount_cents === undefined ? null : Number(r.amount_cents),
+          currency: (r.currency as string | null) ?? null,
+          startsAt: readDate(r.starts_at) as Date,
+          endsAt: readDate(r.ends_at) as Date,
+          voided: readDate(r.voided_at) !== null,
+        },
+      ]),
+    );
   }
 
   /** Which users' payments carry each subscription ID. */
@@ -63,10 +91,12 @@ export class PaymentImportRepository {
     return holders;
   }
 
-  /** The periods of these users, for stacking renewals and finding their current plan. */
+  /** The periods that count (voided payments do not) of these users, for stacking renewals and finding their current plan. */
   async periodsOf(userIds: number[]): Promise<PeriodRow[]> {
     const rows = await this.sql.queryIn(
-      (inList) => `SELECT user_id, plan_id, starts_at, ends_at, subscription_id FROM payments WHERE user_id IN (${inList}) ORDER BY starts_at, id`,
+      (inList) =>
+        `SELECT user_id, plan_id, starts_at, ends_at, subscription_id, transaction_id, paid_at FROM payments
+          WHERE voided_at IS NULL AND user_id IN (${inList}) ORDER BY starts_at, id`,
       userIds,
     );
     return rows.map((r) => ({
@@ -75,6 +105,8 @@ export class PaymentImportRepository {
       startsAt: readDate(r.starts_at) as Date,
       endsAt: readDate(r.ends_at) as Date,
       subscriptionId: (r.subscription_id as string | null) ?? null,
+      transactionId: (r.transaction_id as string | null) ?? null,
+      paidAt: readDate(r.paid_at),
     }));
   }
 

@@ -12,17 +12,23 @@ export interface NewPayment {
   transactionId: string | null;
   source: PaymentSource;
   isDefault: boolean;
+  /** When the money came in (imported payments only): a stacked renewal starts later. */
+  paidAt?: Date | null;
+  /** Fully refunded or reversed: no longer counts. */
+  voidedAt?: Date | null;
 }
 
 export interface PaymentRow extends NewPayment {
   id: number;
+  paidAt: Date | null;
+  voidedAt: Date | null;
   planName: string;
   createdAt: Date;
   updatedAt: Date;
 }
 
 const SELECT_WITH_PLAN = `SELECT p.id, p.user_id, p.plan_id, pl.name AS plan_name, p.starts_at, p.ends_at, p.amount_cents, p.currency,
-       p.subscription_id, p.transaction_id, p.source, p.is_default, p.created_at, p.updated_at
+       p.subscription_id, p.transaction_id, p.source, p.is_default, p.paid_at, p.voided_at, p.created_at, p.updated_at
   FROM payments p JOIN plans pl ON pl.id = p.plan_id`;
 
 export class PaymentRepository {
@@ -42,6 +48,8 @@ export class PaymentRepository {
         'transaction_id',
         'source',
         'is_default',
+        'paid_at',
+        'voided_at',
         'created_at',
         'updated_at',
       ],
@@ -56,15 +64,17 @@ export class PaymentRepository {
         p.transactionId,
         p.source,
         p.isDefault,
+        p.paidAt ?? null,
+        p.voidedAt ?? null,
         now,
         now,
       ]),
     );
   }
 
-  /** Every payment's period, for status: one query for all users. */
+  /** Every payment's period that counts (voided ones do not), for status: one query for all users. */
   async listPeriods(): Promise<Array<{ userId: number; startsAt: Date; endsAt: Date; subscriptionId: string | null }>> {
-    const rows = await this.sql.query('SELECT user_id, starts_at, ends_at, subscription_id FROM payments');
+    const rows = await this.sql.query('SELECT user_id, starts_at, ends_at, subscription_id FROM payments WHERE voided_at IS NULL');
     return rows.map((r) => ({
       userId: Number(r.user_id),
       startsAt: readDate(r.starts_at) as Date,
@@ -73,9 +83,27 @@ export class PaymentRepository {
     }));
   }
 
-  async listForUser(userId: number): Promise<PaymentRow[]> {
-    const rows = await this.sql.query(`${SELECT_WITH_PLAN} WHERE p.user_id = ? ORDER BY p.starts_at, p.id`, [userId]);
+  /** A user's payments that count; with `includeVoided`, also the refunded and reversed ones (history). */
+  async listForUser(userId: number, options: { includeVoided?: boolean } = {}): Promise<PaymentRow[]> {
+    const counting = options.includeVoided ? '' : ' AND p.voided_at IS NULL';
+    const rows = await this.sql.query(`${SELECT_WITH_PLAN} WHERE p.user_id = ?${counting} ORDER BY p.starts_at, p.id`, [userId]);
     return rows.map(toPayment);
+  }
+
+  /** Fully refunded or reversed: the payments stop counting (kept as history). */
+  async voidByTransactionIds(transactionIds: string[], at: Date): Promise<void> {
+    await this.sql.queryIn(
+      (inList) => `UPDATE payments SET voided_at = ?, updated_at = ? WHERE voided_at IS NULL AND transaction_id IN (${inList})`,
+      transactionIds,
+      [at, at],
+    );
+  }
+
+  /** New periods for payments re-stacked after a voided one (a handful per refund). */
+  async movePeriods(moves: Array<{ transactionId: string; startsAt: Date; endsAt: Date }>, now: Date): Promise<void> {
+    for (const m of moves) {
+      await this.sql.query('UPDATE payments SET starts_at = ?, ends_at = ?, updated_at = ? WHERE transaction_id = ?', [m.startsAt, m.endsAt, now, m.transactionId]);
+    }
   }
 
   async updateDefault(
@@ -110,6 +138,8 @@ function toPayment(r: Record<string, unknown>): PaymentRow {
     transactionId: (r.transaction_id as string | null) ?? null,
     source: r.source as NewPayment['source'],
     isDefault: readBool(r.is_default),
+    paidAt: readDate(r.paid_at),
+    voidedAt: readDate(r.voided_at),
     createdAt: readDate(r.created_at) as Date,
     updatedAt: readDate(r.updated_at) as Date,
   };

@@ -18,7 +18,7 @@ export interface SubscriptionShare {
   pending: boolean;
 }
 
-/** What the lifecycle needs to know about one user: class, Discord, payments, shares and its own marks. */
+/** What the lifecycle needs to know about one user: class, Discord, payments that count (not voided), shares and its own marks. */
 export interface SubscriptionUser {
   id: number;
   plexId: number;
@@ -50,7 +50,7 @@ export class SubscriptionRepository {
     const users = await this.sql.query(`SELECT ${USER_COLUMNS} FROM users u ORDER BY u.id`);
     const payments = await this.sql.query(
       `SELECT p.id, p.user_id, pl.name AS plan_name, p.starts_at, p.ends_at, p.subscription_id
-         FROM payments p JOIN plans pl ON pl.id = p.plan_id`,
+         FROM payments p JOIN plans pl ON pl.id = p.plan_id WHERE p.voided_at IS NULL`,
     );
     const shares = await this.sql.query(
       `SELECT s.id, s.user_id, s.plex_share_id, s.pending, m.machine_identifier, m.name AS server_name
@@ -68,7 +68,7 @@ export class SubscriptionRepository {
     if (id === undefined) return null;
     const payments = await this.sql.query(
       `SELECT p.id, p.user_id, pl.name AS plan_name, p.starts_at, p.ends_at, p.subscription_id
-         FROM payments p JOIN plans pl ON pl.id = p.plan_id WHERE p.user_id = ?`,
+         FROM payments p JOIN plans pl ON pl.id = p.plan_id WHERE p.user_id = ? AND p.voided_at IS NULL`,
       [Number(id)],
     );
     const shares = await this.sql.query(

@@ -1,3 +1,4 @@
+import type { ImportStatus } from '../../entities';
 import type { Clock } from '../config/clock';
 import type { DateFormat } from '../payments/csv-dates';
 import { parsePayPalCsv } from '../payments/paypal-csv';
@@ -9,6 +10,7 @@ import type { LockService } from './lock.service';
 import { decideImport, type ImportWrites } from './payments-import/decide';
 import { UserMatcher } from './payments-import/matching';
 import { choosePlan, periodFor } from './payments-import/periods';
+import { refundOutcome } from './payments-import/refunds';
 import { emptySummary, type ImportNotice, type ImportSummary } from './payments-import/summary';
 import { eventView, paymentView, unmatchedView, type AssignResult, type UnmatchedView, type UserPaymentsView } from './payments-import/views';
 import { noProgress, type ProgressListener } from './progress';
@@ -152,6 +154,14 @@ export class PaymentsImportService {
         if (plan.plan === null) throw new DomainError(`cannot assign ${row.transactionId}: ${plan.reason}. Create a plan first.`);
         if (plan.note) notices.push({ kind: row.currency !== plan.plan.currency ? 'currency' : 'plan-fallback', transactionId: row.transactionId, message: plan.note });
         const period = periodFor(user, periods, plan.plan, row.occurredAt);
+        // Refunded in full while it waited for its user: it is recorded, but buys no time.
+        const given = (await repos.paymentEvents.findByReferences([row.transactionId])).filter(
+          (e) => e.status === 'completed' || (e.status === 'reversed' && e.transactionId === row.transactionId),
+        );
+        const voided = given.length > 0 && refundOutcome(row, given).kind === 'void';
+        if (voided) {
+          notices.push({ kind: given[0]!.kind, transactionId: row.transactionId, message: `${row.transactionId} was refunded in full: recorded as taken back, it buys no time` });
+        }
         await repos.payments.insertMany(
           [
             {
@@ -164,13 +174,16 @@ export class PaymentsImportService {
               transactionId: row.transactionId,
               source: row.source,
               isDefault: false,
+              paidAt: row.occurredAt,
+              voidedAt: voided ? now : null,
             },
           ],
           now,
         );
         const created = (await repos.paymentImport.paymentsByTransactionId([row.transactionId])).get(row.transactionId)!;
         await repos.unmatchedPayments.resolve(row.id, created.id, now);
-        const payment = (await repos.payments.listForUser(user.id)).find((p) => p.transactionId === row.transactionId)!;
+        await repos.paymentEvents.linkToPayment(row.transactionId, created.id, user.id, now);
+        const payment = (await repos.payments.listForUser(user.id, { includeVoided: true })).find((p) => p.transactionId === row.transactionId)!;
         return { unmatchedId, plexId, title: user.title, payment: paymentView(payment), rememberedEmail, rememberedSubscription, notices };
       }),
     );
@@ -180,13 +193,13 @@ export class PaymentsImportService {
     return this.deps.store.read(async (repos) => {
       const user = await repos.users.findByPlexId(plexId);
       if (!user) throw new NotFoundError(`no user with plex.tv id ${plexId}: see "users list"`);
-      const payments = await repos.payments.listForUser(user.id);
+      const payments = await repos.payments.listForUser(user.id, { includeVoided: true });
       const events = await repos.paymentEvents.listForUser(user.id);
       const now = this.deps.clock.now();
       return {
         plexId: user.plexId,
         title: user.title,
-        status: describeStatus(computeStatus(user.userClass, payments, now), now),
+        status: describeStatus(computeStatus(user.userClass, payments.filter((p) => p.voidedAt === null), now), now),
         payments: payments.map(paymentView),
         events: events.map(eventView),
       };
@@ -217,16 +230,29 @@ export class PaymentsImportService {
     // Only refunds, reversals and payments that came back reversed can already be events.
     const eventIds = unique(transactions.filter((t) => t.kind !== 'payment' || t.status === 'reversed').map((t) => t.transactionId));
     const events = await repos.paymentEvents.findByTransactionIds(eventIds);
+    // What was already given back of the payments these refer to: partial refunds add up.
+    const refunded = unique([...references, ...transactions.filter((t) => t.kind === 'payment' && t.status === 'reversed').map((t) => t.transactionId)]);
+    const refunds = new Map<string, Map<string, { amountCents: number; currency: string; status: ImportStatus }>>();
+    for (const e of await repos.paymentEvents.findByReferences(refunded)) {
+      const reference = e.referenceTransactionId!;
+      const given = e.status === 'completed' || (e.status === 'reversed' && e.transactionId === reference);
+      if (!refunds.has(reference)) refunds.set(reference, new Map());
+      refunds.get(reference)!.set(e.transactionId, { amountCents: e.amountCents, currency: e.currency, status: given ? 'completed' : e.status });
+    }
     const users = await repos.paymentImport.usersForMatching();
     const holders = await repos.paymentImport.subscriptionHolders(unique(transactions.map((t) => t.subscriptionId).filter((s): s is string => s !== null)));
     const plans = await repos.plans.list();
     const matcher = new UserMatcher(users, holders);
-    // The periods of every user a payment may go to: for stacking and their current plan.
+    // The periods of every user a payment may go to (stacking, current plan) or a refund may take time from (re-stacking).
     const candidates = new Set<number>();
     for (const t of transactions) {
       if (t.kind !== 'payment') continue;
       const m = matcher.match(t);
       if (m.user) candidates.add(m.user.id);
+    }
+    for (const r of refunded) {
+      const p = payments.get(r);
+      if (p) candidates.add(p.userId);
     }
     const periodsByUser = new Map<number, Awaited<ReturnType<typeof repos.paymentImport.periodsOf>>>();
     for (const p of await repos.paymentImport.periodsOf([...candidates])) {
@@ -240,9 +266,10 @@ export class PaymentsImportService {
         matcher,
         plans,
         periodsByUser,
-        payments: new Map([...payments].map(([id, p]) => [id, { userId: p.userId }])),
+        payments: new Map([...payments].map(([id, p]) => [id, { userId: p.userId, amountCents: p.amountCents, currency: p.currency, startsAt: p.startsAt, endsAt: p.endsAt, voided: p.voided }])),
         unmatched: new Map(unmatched.map((u) => [u.transactionId, { status: u.status, paymentId: u.paymentId }])),
         events: new Map(events.map((e) => [e.transactionId, { status: e.status }])),
+        refunds,
       },
       summary,
       now,
@@ -255,6 +282,9 @@ export class PaymentsImportService {
 
   private async write(repos: Repositories, writes: ImportWrites, known: Map<string, { id: number; userId: number }>, now: Date): Promise<void> {
     await repos.payments.insertMany(writes.payments, now);
+    // Full refunds and reversals of payments recorded before: they stop counting, later ones move back.
+    if (writes.voids.length > 0) await repos.payments.voidByTransactionIds(writes.voids, now);
+    await repos.payments.movePeriods([...writes.moves].map(([transactionId, period]) => ({ transactionId, ...period })), now);
     // Rows that point at a payment: look up the ids of those created just now (and only those).
     const wanted = unique([
       ...writes.unmatched.filter((u) => u.linkPayment).map((u) => u.transactionId),

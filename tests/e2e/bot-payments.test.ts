@@ -77,7 +77,8 @@ describe.each(DATABASE_KINDS)('the bot on %s: /payments', (kind) => {
       const embed = done.embeds[0];
       expect(embed.title).toBe('PayPal import done');
       expect(fields(embed)).toEqual(counts(7, 4, 1, 0, 1, 1));
-      expect(embed.description).toMatch(/line 10: .*O'Brien & Søn.*review/);
+      // The Discord summary says what the full refund took back.
+      expect(embed.description).toMatch(/line 10: .*O'Brien & Søn.*taken back, 2026-12-25 → 2027-01-25 no longer counts/);
       expect(embed.footer.text).toBe('Assign unmatched payments with /payments unmatched.');
       expect(done.content).toBe('');
       expect(done.flags & EPHEMERAL).toBe(EPHEMERAL);

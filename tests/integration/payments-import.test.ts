@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CsvFormatError } from '../../src/payments/errors';
 import { DATABASE_KINDS } from '../support/databases';
+import { T0 } from '../support/harness';
 import { paypalCsv, SMALL_USERS, startPaymentsHarness, type PaymentsHarness } from '../support/payments';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '../fixtures/paypal', name), 'utf8');
@@ -42,10 +43,15 @@ describe.each(DATABASE_KINDS)('payments import from PayPal CSV on %s', (kind) =>
     // 100.00 USD is Yearly's price.
     expect(await imported(SMALL_USERS.grandma)).toEqual([expect.objectContaining({ plan: 'Yearly', startsAt: '2026-12-25T12:00:00.000Z', endsAt: '2027-12-25T12:00:00.000Z' })]);
 
-    // The refund is recorded against O'Brien's payment, not applied.
+    // The full refund of O'Brien's payment takes its month back: kept as history, no longer counting.
     const obrien = await h.app.payments.listPayments(SMALL_USERS.obrien);
     expect(obrien.events).toEqual([expect.objectContaining({ kind: 'refund', transactionId: '7NP89012QR3456789', referenceTransactionId: '2CD34567EF8901234', amount: '10.00' })]);
-    expect(summary.notices).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'refund', line: 10, message: expect.stringMatching(/O'Brien & Søn.*review/) })]));
+    expect(obrien.payments.find((p) => p.transactionId === '2CD34567EF8901234')!.voidedAt).toBe(T0.toISOString());
+    expect(obrien.status).toMatch(/^active until 2026-12-25/);
+    expect(summary.notices).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'refund', line: 10, message: expect.stringMatching(/O'Brien & Søn.*taken back, 2026-12-25 → 2027-01-25 no longer counts/) })]),
+    );
+    expect(summary.refundsApplied).toEqual([expect.objectContaining({ transactionId: '7NP89012QR3456789', paymentTransactionId: '2CD34567EF8901234', plexId: SMALL_USERS.obrien })]);
     const [event] = await h.q<{ payment_id: number }>('SELECT payment_id FROM payment_events');
     const [payment] = await h.q<{ id: number }>("SELECT id FROM payments WHERE transaction_id = '2CD34567EF8901234'");
     expect(Number(event!.payment_id)).toBe(Number(payment!.id));
@@ -163,15 +169,18 @@ describe.each(DATABASE_KINDS)('payments import from PayPal CSV on %s', (kind) =>
       ]),
     );
     expect((await h.app.payments.listPayments(SMALL_USERS.noShares)).events).toEqual([expect.objectContaining({ kind: 'reversal', referenceTransactionId: '1EU00000000000001' })]);
+    // The reversal gave all 9,00 EUR back: that month is taken back.
+    expect(summary.refundsApplied).toEqual([expect.objectContaining({ kind: 'reversal', transactionId: '3EU00000000000003', paymentTransactionId: '1EU00000000000001', amount: '9.00 EUR' })]);
   });
 
-  it('flags a payment that comes back Reversed after it was imported, without touching the payment', async () => {
+  it('takes back a payment that comes back Reversed after it was imported, keeping it as history', async () => {
     const row = { date: '12/13/2026', gross: '10.00', from: 'zoe@example.com', id: 'R1' };
     await h.app.payments.importCsv(paypalCsv([row]));
-    const payments = await h.q('SELECT * FROM payments ORDER BY id');
+    const count = (await h.q('SELECT id FROM payments')).length;
     const again = await h.app.payments.importCsv(paypalCsv([{ ...row, status: 'Reversed' }]));
-    expect(again).toMatchObject({ refundsFlagged: 1, matched: 0 });
-    expect(await h.q('SELECT * FROM payments ORDER BY id')).toEqual(payments);
+    expect(again).toMatchObject({ refundsFlagged: 1, matched: 0, refundsApplied: [expect.objectContaining({ kind: 'reversal', transactionId: 'R1', paymentTransactionId: 'R1' })] });
+    expect(await h.q('SELECT id FROM payments')).toHaveLength(count);
+    expect((await imported(SMALL_USERS.zoe)).map((p) => [p.transactionId, p.voidedAt])).toEqual([['R1', T0.toISOString()]]);
     expect((await h.app.payments.listPayments(SMALL_USERS.zoe)).events).toEqual([expect.objectContaining({ kind: 'reversal', transactionId: 'R1', referenceTransactionId: 'R1' })]);
   });
 

@@ -7,7 +7,8 @@ import type { PaymentEventFields } from '../../repositories/payment-event.reposi
 import type { PlanRow } from '../../repositories/plan.repository';
 import type { UnmatchedFields } from '../../repositories/unmatched-payment.repository';
 import type { UserMatcher } from './matching';
-import { choosePlan, periodFor } from './periods';
+import { choosePlan, periodFor, restackAfterVoid } from './periods';
+import { refundOutcome, type Money } from './refunds';
 import type { ImportNotice, ImportSummary } from './summary';
 
 /** What the database already holds for the transactions of one import (loaded in a few batched queries). */
@@ -15,26 +16,46 @@ export interface ImportContext {
   matcher: UserMatcher;
   plans: PlanRow[];
   periodsByUser: Map<number, PeriodRow[]>;
-  /** Payments by transaction ID (grows as the import decides). */
-  payments: Map<string, { userId: number }>;
+  /** Payments by transaction ID, voided ones included (grows as the import decides). */
+  payments: Map<string, KnownPayment>;
   unmatched: Map<string, Pick<UnmatchedFields, 'status' | 'paymentId'>>;
   events: Map<string, { status: ImportStatus }>;
+  /** The refunds and reversals of each payment (by its transaction ID), by their own transaction ID. */
+  refunds: Map<string, Map<string, Money & { status: ImportStatus }>>;
+}
+
+export interface KnownPayment {
+  userId: number;
+  amountCents: number | null;
+  currency: string | null;
+  startsAt: Date;
+  endsAt: Date;
+  voided: boolean;
 }
 
 /** The writes an import decided on; `link` marks rows whose payment ID is known only once the payments are inserted. */
 export interface ImportWrites {
+  /** New payments, already voided or moved when a refund in the same import says so. */
   payments: NewPayment[];
   unmatched: Array<UnmatchedFields & { linkPayment: boolean }>;
   events: Array<PaymentEventFields & { linkPayment: boolean }>;
+  /** Transaction IDs of recorded payments that a full refund or reversal voids. */
+  voids: string[];
+  /** Recorded payments re-stacked into time a voided payment freed (by transaction ID). */
+  moves: Map<string, { startsAt: Date; endsAt: Date }>;
 }
 
 /**
  * Decides, without I/O, what each transaction becomes: a payment for a matched user, an unmatched
- * or pending record, a flagged refund/reversal, or nothing (duplicate, not money). Transactions
- * are taken in time order so that renewals stack in the order they were paid.
+ * or pending record, a refund/reversal (a full one voids its payment and re-stacks the user's later
+ * payments, a partial one is flagged), or nothing (duplicate, not money). Transactions are taken in
+ * time order so that renewals stack in the order they were paid.
  */
 export function decideImport(transactions: ImportedTransaction[], ctx: ImportContext, summary: ImportSummary, now: Date): ImportWrites {
-  const writes: ImportWrites = { payments: [], unmatched: [], events: [] };
+  const writes: ImportWrites = { payments: [], unmatched: [], events: [], voids: [], moves: new Map() };
+  /** Payments created by this import, to void or move before they are written. */
+  const created = new Map<string, NewPayment>();
+  const day = (d: Date) => d.toISOString().slice(0, 10);
   const ordered = [...transactions].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.line ?? 0) - (b.line ?? 0));
   const notice = (tx: ImportedTransaction, kind: ImportNotice['kind'], message: string) =>
     summary.notices.push({ kind, transactionId: tx.transactionId, ...(tx.line ? { line: tx.line } : {}), message });
@@ -60,7 +81,30 @@ export function decideImport(transactions: ImportedTransaction[], ctx: ImportCon
     ctx.unmatched.set(tx.transactionId, { status: tx.status, paymentId: linkPayment ? -1 : null });
   };
 
-  const flag = (tx: ImportedTransaction, kind: 'refund' | 'reversal', reference: string | null) => {
+  /** Voids a payment and moves the user's later payments back into the time it freed. */
+  const takeBack = (reference: string, original: KnownPayment) => {
+    original.voided = true;
+    const fresh = created.get(reference);
+    if (fresh) fresh.voidedAt = now;
+    else writes.voids.push(reference);
+    const remaining = (ctx.periodsByUser.get(original.userId) ?? []).filter((p) => p.transactionId !== reference);
+    const { periods, moves } = restackAfterVoid(remaining, original.startsAt, ctx.plans);
+    ctx.periodsByUser.set(original.userId, periods);
+    for (const m of moves) {
+      const moved = created.get(m.transactionId);
+      if (moved) Object.assign(moved, { startsAt: m.startsAt, endsAt: m.endsAt });
+      else writes.moves.set(m.transactionId, { startsAt: m.startsAt, endsAt: m.endsAt });
+      const known = ctx.payments.get(m.transactionId);
+      if (known) Object.assign(known, { startsAt: m.startsAt, endsAt: m.endsAt });
+    }
+    return moves;
+  };
+
+  /**
+   * Records a refund or reversal. `effective` says the money went back (a completed refund, a
+   * payment now reversed); then, once this payment's refunds add up to what it paid, it is taken back.
+   */
+  const flag = (tx: ImportedTransaction, kind: 'refund' | 'reversal', reference: string | null, effective: boolean) => {
     const known = ctx.events.get(tx.transactionId);
     if (known && known.status === tx.status) {
       summary.duplicatesSkipped++;
@@ -87,20 +131,57 @@ export function decideImport(transactions: ImportedTransaction[], ctx: ImportCon
       summary.refundsFlagged++;
       summary.imported++;
     }
+    const seen = reference ? (ctx.refunds.get(reference) ?? new Map<string, Money & { status: ImportStatus }>()) : null;
+    if (reference && seen) {
+      seen.set(tx.transactionId, { amountCents: tx.amountCents, currency: tx.currency, status: effective ? 'completed' : tx.status });
+      ctx.refunds.set(reference, seen);
+    }
     const who = user ? `${user.title} (plex ${user.plexId})` : tx.payerEmail ?? 'an unknown payer';
     const what = reference ? (original ? `of payment ${reference}` : `of ${reference}, a transaction not imported here`) : '';
-    notice(tx, kind, `${kind} ${what} ${tx.status === 'completed' ? '' : `(${tx.status}) `}for ${money(tx)}, ${who}: their access was not changed, review it`.replace(/\s+/g, ' '));
+    const head = `${kind} ${what} ${tx.status === 'completed' ? '' : `(${tx.status}) `}for ${money(tx)}, ${who}:`;
+    const say = (message: string) => notice(tx, kind, `${head} ${message}`.replace(/\s+/g, ' '));
+
+    if (!original || !user || !reference || !seen || !effective) {
+      say('their access was not changed, review it');
+      return;
+    }
+    if (original.voided) {
+      say('the payment was already taken back, nothing changed');
+      return;
+    }
+    const given = [...seen.values()].filter((r) => r.status === 'completed');
+    const outcome = refundOutcome(original, given);
+    const base = { kind, transactionId: tx.transactionId, paymentTransactionId: reference, plexId: user.plexId, title: user.title, amount: money(tx) };
+    if (outcome.kind === 'review') {
+      summary.refundsToReview.push({ ...base, reason: outcome.reason });
+      say(`${outcome.reason}; their time was not changed, review it`);
+      return;
+    }
+    const takenBack = { startsAt: original.startsAt, endsAt: original.endsAt };
+    const moves = takeBack(reference, original);
+    summary.refundsApplied.push({
+      ...base,
+      takenBack: { startsAt: takenBack.startsAt.toISOString(), endsAt: takenBack.endsAt.toISOString() },
+      moved: moves.map((m) => ({
+        transactionId: m.transactionId,
+        from: { startsAt: m.from.startsAt.toISOString(), endsAt: m.from.endsAt.toISOString() },
+        startsAt: m.startsAt.toISOString(),
+        endsAt: m.endsAt.toISOString(),
+      })),
+    });
+    const movedText = moves.map((m) => `; payment ${m.transactionId} moved back to ${day(m.startsAt)} → ${day(m.endsAt)}`).join('');
+    say(`taken back, ${day(takenBack.startsAt)} → ${day(takenBack.endsAt)} no longer counts${movedText}`);
   };
 
   for (const tx of ordered) {
     if (tx.kind !== 'payment') {
-      flag(tx, tx.kind, tx.referenceTransactionId);
+      flag(tx, tx.kind, tx.referenceTransactionId, tx.status === 'completed');
       continue;
     }
     const held = ctx.unmatched.get(tx.transactionId);
     if (ctx.payments.has(tx.transactionId) || (held && held.paymentId !== null)) {
-      // Already a payment. A payment that came back Reversed is flagged, never undone silently.
-      if (tx.status === 'reversed' && ctx.payments.has(tx.transactionId)) flag(tx, 'reversal', tx.transactionId);
+      // Already a payment. One that came back Reversed gave its money back: it is taken back, and said so.
+      if (tx.status === 'reversed' && ctx.payments.has(tx.transactionId)) flag(tx, 'reversal', tx.transactionId, true);
       else summary.duplicatesSkipped++;
       continue;
     }
@@ -144,7 +225,7 @@ export function decideImport(transactions: ImportedTransaction[], ctx: ImportCon
     const user = match.user;
     const periods = ctx.periodsByUser.get(user.id) ?? [];
     const { startsAt, endsAt } = periodFor(user, periods, plan.plan, tx.occurredAt);
-    writes.payments.push({
+    const payment: NewPayment = {
       userId: user.id,
       planId: plan.plan.id,
       startsAt,
@@ -155,10 +236,13 @@ export function decideImport(transactions: ImportedTransaction[], ctx: ImportCon
       transactionId: tx.transactionId,
       source: tx.source,
       isDefault: false,
-    });
-    periods.push({ userId: user.id, planId: plan.plan.id, startsAt, endsAt, subscriptionId: tx.subscriptionId });
+      paidAt: tx.occurredAt,
+    };
+    writes.payments.push(payment);
+    created.set(tx.transactionId, payment);
+    periods.push({ userId: user.id, planId: plan.plan.id, startsAt, endsAt, subscriptionId: tx.subscriptionId, transactionId: tx.transactionId, paidAt: tx.occurredAt });
     ctx.periodsByUser.set(user.id, periods);
-    ctx.payments.set(tx.transactionId, { userId: user.id });
+    ctx.payments.set(tx.transactionId, { userId: user.id, amountCents: tx.amountCents, currency: tx.currency, startsAt, endsAt, voided: false });
     if (tx.subscriptionId) ctx.matcher.recordSubscription(tx.subscriptionId, user.id);
     // What was held for it (pending before, or unmatched until the admin set the email) is resolved by this payment.
     if (held) hold(tx, held.status === 'pending' ? 'completed after being pending' : `matched later by ${match.rule}`, true);

@@ -40,3 +40,44 @@ export function periodFor(user: MatchUserRow, periods: PeriodRow[], plan: PlanRo
   const startsAt = status.kind === 'active' && status.endsAt.getTime() > paidAt.getTime() ? status.endsAt : paidAt;
   return { startsAt, endsAt: addDuration(startsAt, { value: plan.durationValue, unit: plan.durationUnit }) };
 }
+
+/** A payment placed again after an earlier one stopped counting. */
+export interface PeriodMove {
+  transactionId: string;
+  from: { startsAt: Date; endsAt: Date };
+  startsAt: Date;
+  endsAt: Date;
+}
+
+/**
+ * The user's periods once the voided period [startsAt, …) no longer counts (`periods` already
+ * without it). Every payment that started at or after it and whose payment time is known is
+ * placed again, in the order it was stacked, from the later of its payment time and the end the
+ * remaining periods reach then, for its plan's duration: a renewal that stacked after a refunded
+ * month moves back into that month, never before it was paid. Payments whose payment time is
+ * unknown (default, manual, imported before payment times were kept) stay where they are.
+ */
+export function restackAfterVoid(periods: PeriodRow[], voidedStartsAt: Date, plans: PlanRow[]): { periods: PeriodRow[]; moves: PeriodMove[] } {
+  const movable = periods
+    .filter((p) => p.paidAt !== null && p.transactionId !== null && p.startsAt.getTime() >= voidedStartsAt.getTime())
+    .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime() || a.paidAt!.getTime() - b.paidAt!.getTime());
+  const placed = periods.filter((p) => !movable.includes(p));
+  const moves: PeriodMove[] = [];
+  for (const p of movable) {
+    const paidAt = p.paidAt!;
+    // The chain as a standard user's: the class does not change where paid time goes.
+    const status = computeStatus('standard', placed, paidAt);
+    const startsAt = status.kind === 'active' && status.endsAt.getTime() > paidAt.getTime() ? status.endsAt : paidAt;
+    if (startsAt.getTime() === p.startsAt.getTime()) {
+      placed.push(p);
+      continue;
+    }
+    const plan = plans.find((pl) => pl.id === p.planId);
+    const endsAt = plan
+      ? addDuration(startsAt, { value: plan.durationValue, unit: plan.durationUnit })
+      : new Date(startsAt.getTime() + (p.endsAt.getTime() - p.startsAt.getTime()));
+    placed.push({ ...p, startsAt, endsAt });
+    moves.push({ transactionId: p.transactionId!, from: { startsAt: p.startsAt, endsAt: p.endsAt }, startsAt, endsAt });
+  }
+  return { periods: placed, moves };
+}

@@ -28,6 +28,34 @@ export interface SourceReport {
   fetched: number;
 }
 
+/** A full refund or reversal that took a payment's time back. Dates are ISO-8601 UTC strings. */
+export interface RefundApplied {
+  kind: 'refund' | 'reversal';
+  /** The refund's own ID (or the payment's, when the payment itself came back reversed). */
+  transactionId: string;
+  /** The payment it takes back. */
+  paymentTransactionId: string;
+  plexId: number;
+  title: string;
+  /** What this refund gave back, "10.00 USD". */
+  amount: string;
+  /** The period that no longer counts. */
+  takenBack: { startsAt: string; endsAt: string };
+  /** Later payments that moved back into the time freed. */
+  moved: Array<{ transactionId: string; from: { startsAt: string; endsAt: string }; startsAt: string; endsAt: string }>;
+}
+
+/** A refund or reversal of a known payment that did not change its time: partial, or not comparable. */
+export interface RefundToReview {
+  kind: 'refund' | 'reversal';
+  transactionId: string;
+  paymentTransactionId: string;
+  plexId: number;
+  title: string;
+  amount: string;
+  reason: string;
+}
+
 /**
  * What an import did. `imported` counts transactions newly recorded in any form: payments created
  * (`matched`), kept as unmatched, refunds/reversals flagged, pending ones held.
@@ -38,7 +66,12 @@ export interface ImportSummary {
   matched: number;
   unmatched: number;
   duplicatesSkipped: number;
+  /** Refunds and reversals newly recorded (applied, to review, or of payments not imported). */
   refundsFlagged: number;
+  /** Full refunds and reversals: the time they took back. */
+  refundsApplied: RefundApplied[];
+  /** Partial refunds (and ones that cannot be compared): time unchanged, for the admin to review. */
+  refundsToReview: RefundToReview[];
   pending: number;
   /** Rows that are not subscribers' money: memos, conversions, withdrawals, money sent, denied payments. */
   ignored: number;
@@ -58,6 +91,8 @@ export function emptySummary(dryRun: boolean): ImportSummary {
     unmatched: 0,
     duplicatesSkipped: 0,
     refundsFlagged: 0,
+    refundsApplied: [],
+    refundsToReview: [],
     pending: 0,
     ignored: 0,
     rejected: [],

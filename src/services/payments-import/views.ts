@@ -31,6 +31,8 @@ export interface PaymentView {
   currency: string | null;
   subscriptionId: string | null;
   default: boolean;
+  /** When the payment was fully refunded or reversed: it then no longer counts. */
+  voidedAt: string | null;
 }
 
 export interface PaymentEventView {
@@ -95,6 +97,7 @@ export function paymentView(p: PaymentRow): PaymentView {
     currency: p.currency,
     subscriptionId: p.subscriptionId,
     default: p.isDefault,
+    voidedAt: p.voidedAt?.toISOString() ?? null,
   };
 }
 
