@@ -82,7 +82,8 @@ export const paymentsCommand: SlashCommand = {
           onProgress: progress.listener,
         });
         await progress.flush();
-        await ctx.lifecycle.afterPayments(summary.matched);
+        // A dry run changes nothing anywhere: no role follows payments it only counted.
+        if (!summary.dryRun) await ctx.lifecycle.afterPayments(summary.matched);
         return answer(interaction, { content: '', embeds: [summaryEmbed(summary.dryRun ? 'PayPal import: dry run, nothing written' : 'PayPal import done', summary)] });
       }
       case 'sync': {
