@@ -166,17 +166,20 @@ export const paymentsCommand: SlashCommand = {
     },
     'payment-assign-modal': async (interaction, action, ctx) => {
       if (!interaction.isModalSubmit()) return;
+      // Acknowledged first: the assignment waits for the payments lock and the database, and Discord drops an answer after 3 s.
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
       const remember = interaction.fields.getStringSelectValues('remember');
       const plexId = await resolveUser(interaction.fields.getTextInputValue('user'), ctx, 'nothing was assigned');
       const result = await ctx.app.payments.assignUnmatched(action.unmatchedId, plexId, {
         rememberEmail: remember.includes('email'),
         rememberSubscription: remember.includes('subscription'),
       });
-      await ctx.lifecycle.afterEdit(plexId);
       const extras = [result.rememberedEmail && `PayPal email ${result.rememberedEmail} stored`, result.rememberedSubscription && `subscription ${result.rememberedSubscription} stored`].filter(Boolean);
       await answer(interaction, {
         content: `Payment #${action.unmatchedId} assigned to ${result.title}: ${result.payment.plan}, ${result.payment.startsAt.slice(0, 10)} → ${result.payment.endsAt.slice(0, 10)}.${extras.length ? ` ${extras.join('; ')}.` : ''}`,
       });
+      // Roles follow after the answer: the admin does not wait for Discord's role routes.
+      await ctx.lifecycle.afterEdit(plexId);
     },
   },
 };

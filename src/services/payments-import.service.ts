@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Clock } from '../config/clock';
 import type { DateFormat } from '../payments/csv-dates';
 import { parsePayPalCsv } from '../payments/paypal-csv';
@@ -47,6 +48,8 @@ export class PaymentsImportService {
     onProgress({ phase: 'reading the file', done: 0, total: 1 });
     const parsed = parsePayPalCsv(text, { dateFormat: options.dateFormat });
     onProgress({ phase: 'reading the file', done: 1, total: 1 });
+    // Reading a big file holds the event loop: let interactions that arrived meanwhile be answered.
+    await nextTurn();
     const summary = emptySummary(dryRun);
     summary.ignored = parsed.ignored.length;
     if (parsed.rejected.length > 0) {
