@@ -82,7 +82,8 @@ export const paymentsCommand: SlashCommand = {
           onProgress: progress.listener,
         });
         await progress.flush();
-        await ctx.lifecycle.afterPayments(summary.matched);
+        // A dry run changes nothing anywhere: no role follows payments it only counted.
+        if (!summary.dryRun) await ctx.lifecycle.afterPayments(summary.matched + summary.refundsApplied.length);
         return answer(interaction, { content: '', embeds: [summaryEmbed(summary.dryRun ? 'PayPal import: dry run, nothing written' : 'PayPal import done', summary)] });
       }
       case 'sync': {
@@ -90,7 +91,7 @@ export const paymentsCommand: SlashCommand = {
         const progress = replyProgress(interaction, (e) => `Fetching payments… ${e.phase}`);
         const summary = await ctx.app.payments.syncApis({ onProgress: progress.listener });
         await progress.flush();
-        await ctx.lifecycle.afterPayments(summary.matched);
+        await ctx.lifecycle.afterPayments(summary.matched + summary.refundsApplied.length);
         const embed = summaryEmbed('Payments sync done', summary);
         for (const s of summary.sources ?? []) embed.addFields({ name: s.source, value: `${s.fetched} fetched, through ${s.syncedThrough.slice(0, 16).replace('T', ' ')}`, inline: true });
         return answer(interaction, { content: '', embeds: [embed] });
@@ -165,17 +166,20 @@ export const paymentsCommand: SlashCommand = {
     },
     'payment-assign-modal': async (interaction, action, ctx) => {
       if (!interaction.isModalSubmit()) return;
+      // Acknowledged first: the assignment waits for the payments lock and the database, and Discord drops an answer after 3 s.
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
       const remember = interaction.fields.getStringSelectValues('remember');
       const plexId = await resolveUser(interaction.fields.getTextInputValue('user'), ctx, 'nothing was assigned');
       const result = await ctx.app.payments.assignUnmatched(action.unmatchedId, plexId, {
         rememberEmail: remember.includes('email'),
         rememberSubscription: remember.includes('subscription'),
       });
-      await ctx.lifecycle.afterEdit(plexId);
       const extras = [result.rememberedEmail && `PayPal email ${result.rememberedEmail} stored`, result.rememberedSubscription && `subscription ${result.rememberedSubscription} stored`].filter(Boolean);
       await answer(interaction, {
         content: `Payment #${action.unmatchedId} assigned to ${result.title}: ${result.payment.plan}, ${result.payment.startsAt.slice(0, 10)} → ${result.payment.endsAt.slice(0, 10)}.${extras.length ? ` ${extras.join('; ')}.` : ''}`,
       });
+      // Roles follow after the answer: the admin does not wait for Discord's role routes.
+      await ctx.lifecycle.afterEdit(plexId);
     },
   },
 };

@@ -1,4 +1,4 @@
-import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { resolveUser, suggestUsers } from '../src/discord/autocomplete';
 import { answer } from '../src/discord/replies';
 import type { BotContext, ComponentInteraction, SlashCommand } from '../src/discord/types';
@@ -31,13 +31,22 @@ async function openPaymentForm(interaction: ChatInputCommandInteraction | Compon
   await interaction.showModal(paymentModal(plexId, card.title, form.plans, values ?? paymentFormValues(form.current, form.defaultPlan)));
 }
 
-/** Saved: the updated card. Refused: every reason, and Try again with what was typed. */
+/**
+ * Saved: the updated card, then the user's roles follow (after the answer: Discord may be slow).
+ * Refused: every reason, and Try again with what was typed (a button may open a modal again).
+ */
 async function reportEdit(interaction: ModalSubmitInteraction, result: EditResult, draft: () => string, ctx: BotContext) {
-  if (result.ok) {
-    await ctx.lifecycle.afterEdit(result.card.plexId);
-    return answer(interaction, userCardMessage(result.card, 'Saved.'));
-  }
-  return answer(interaction, refusedFormMessage(result.errors, draft()));
+  if (!result.ok) return answer(interaction, refusedFormMessage(result.errors, draft()));
+  await answer(interaction, userCardMessage(result.card, 'Saved.'));
+  await ctx.lifecycle.afterEdit(result.card.plexId);
+}
+
+/**
+ * A form is acknowledged before anything else: validating and saving may wait behind a long
+ * import or sync (SQLite serializes all work), and Discord drops an answer after 3 seconds.
+ */
+function acknowledgeForm(interaction: ModalSubmitInteraction): Promise<unknown> {
+  return interaction.deferReply({ flags: MessageFlags.Ephemeral });
 }
 
 function modalValue(interaction: ModalSubmitInteraction, id: string): string {
@@ -77,6 +86,7 @@ export const userCommand: SlashCommand = {
     },
     'user-profile-modal': async (interaction, action, ctx) => {
       if (!interaction.isModalSubmit()) return;
+      await acknowledgeForm(interaction);
       const values: ProfileInput = {
         paypalEmail: modalValue(interaction, 'paypalEmail'),
         discordId: modalValue(interaction, 'discordId'),
@@ -87,6 +97,7 @@ export const userCommand: SlashCommand = {
     },
     'user-payment-modal': async (interaction, action, ctx) => {
       if (!interaction.isModalSubmit()) return;
+      await acknowledgeForm(interaction);
       const values: PaymentInput = {
         plan: modalValue(interaction, 'plan'),
         startsAt: modalValue(interaction, 'startsAt'),

@@ -4,6 +4,7 @@ import { createApp } from './app';
 import { loadConfig, requireDiscord } from './config/config';
 import { createLogger } from './config/logger';
 import { startBot } from './discord/bot';
+import { adminChannelNotifier } from './discord/replies';
 import { lifecycleJobs } from './jobs/lifecycle.jobs';
 import { paymentsJobs } from './jobs/payments.jobs';
 import { startScheduler } from './jobs/scheduler';
@@ -23,19 +24,9 @@ async function main(): Promise<void> {
     await app.close();
     throw error;
   }
-  const notify = async (text: string) => {
-    if (!config.DISCORD_ADMIN_CHANNEL_ID) return;
-    const channel = await bot.client.channels.fetch(config.DISCORD_ADMIN_CHANNEL_ID).catch(() => null);
-    if (channel?.isSendable()) await channel.send({ content: text.slice(0, 2000) }).catch(() => undefined);
-  };
   const jobs = [
     ...(config.DISCORD_SUBSCRIBER_ROLE_ID ? lifecycleJobs(app.lifecycle, config) : []),
-    ...paymentsJobs(app.payments, config, {
-      matched: async (count) => {
-        if (count > 0 && config.DISCORD_SUBSCRIBER_ROLE_ID) await app.lifecycle.syncRoles();
-      },
-      notify,
-    }),
+    ...paymentsJobs(app, config, { notify: adminChannelNotifier(bot.client, config.DISCORD_ADMIN_CHANNEL_ID, logger), logger }),
   ];
   const stopJobs = startScheduler(jobs, logger);
   if (!config.DISCORD_SUBSCRIBER_ROLE_ID) logger.warn('DISCORD_SUBSCRIBER_ROLE_ID is not set: roles, reminders and expiry are not scheduled');

@@ -3,6 +3,7 @@ import {
   DiscordAPIError,
   MessageFlags,
   type ActionRowBuilder,
+  type Client,
   type EmbedBuilder,
   type Interaction,
   type MessageActionRowComponentBuilder,
@@ -38,6 +39,22 @@ export async function answer(interaction: RepliableInteraction, body: ReplyBody)
   } else {
     await interaction.reply({ ...payload, flags: MessageFlags.Ephemeral });
   }
+}
+
+/**
+ * Posts alerts to the admin channel, throwing with Discord's reason when it cannot (the caller
+ * logs it). Without a channel configured the alert goes to the log, so it is never dropped unseen.
+ */
+export function adminChannelNotifier(client: Client, channelId: string | undefined, logger: Logger): (text: string) => Promise<void> {
+  return async (text) => {
+    if (!channelId) {
+      logger.warn({ alert: text }, 'admin alert (set DISCORD_ADMIN_CHANNEL_ID to get it in Discord)');
+      return;
+    }
+    const channel = await client.channels.fetch(channelId);
+    if (!channel?.isSendable()) throw new Error(`DISCORD_ADMIN_CHANNEL_ID=${channelId} is not a channel the bot can post to`);
+    await channel.send({ content: truncate(text, MAX_CONTENT) });
+  };
 }
 
 /** What an admin reads when something fails: the error itself when it is meant for them, else a reference to the log. */

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EntityManager } from 'typeorm';
 import type { Dialect } from '../database/data-source';
 
@@ -30,12 +31,16 @@ export class Sql {
   }
 
   async query<T = Record<string, unknown>>(sql: string, params: Array<SqlValue | undefined> = []): Promise<T[]> {
+    // better-sqlite3 answers synchronously, so a long transaction would never let the event loop
+    // run: Discord interactions would wait past their 3 s deadline. One turn per statement is enough.
+    if (this.dialect === 'sqlite') await nextTurn();
     const result = await this.manager.query(sql, params.map((p) => this.value(p)));
     return Array.isArray(result) ? (result as T[]) : [];
   }
 
   /** Runs a write and answers how many rows it changed, and the id it inserted. */
   async execute(sql: string, params: Array<SqlValue | undefined> = []): Promise<{ affected: number; insertId: number | null }> {
+    if (this.dialect === 'sqlite') await nextTurn();
     const ownRunner = !this.manager.queryRunner;
     const runner = this.manager.queryRunner ?? this.manager.connection.createQueryRunner();
     try {

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ImportStatus } from '../../entities';
 import type { Clock } from '../config/clock';
 import type { DateFormat } from '../payments/csv-dates';
@@ -49,6 +50,8 @@ export class PaymentsImportService {
     onProgress({ phase: 'reading the file', done: 0, total: 1 });
     const parsed = parsePayPalCsv(text, { dateFormat: options.dateFormat });
     onProgress({ phase: 'reading the file', done: 1, total: 1 });
+    // Reading a big file holds the event loop: let interactions that arrived meanwhile be answered.
+    await nextTurn();
     const summary = emptySummary(dryRun);
     summary.ignored = parsed.ignored.length;
     if (parsed.rejected.length > 0) {

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import type { InteractionHandle } from '../fakes/discord';
 import { SMALL_USERS } from '../fakes/plex/plex-data';
-import { IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { formAnswer, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan, T0 } from '../support/harness';
 
@@ -13,6 +13,11 @@ const END = new Date('2026-12-25T12:00:00.000Z');
 const admin = { guildId: IDS.guild, userId: IDS.admin };
 const fields = (embed: any): Record<string, string> => Object.fromEntries(embed.fields.map((f: any) => [f.name, f.value]));
 const sub = (name: string, options: any[] = []) => [{ name, type: 1, options }];
+async function waitUntil(done: () => boolean, timeoutMs = 5000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !done(); await new Promise((r) => setTimeout(r, 20))) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+  }
+}
 
 describe.each(DATABASE_KINDS)('the bot on %s: lifecycle, /expiring and roles after edits', (kind) => {
   let h: BotHarness;
@@ -152,26 +157,28 @@ describe.each(DATABASE_KINDS)('the bot on %s: lifecycle, /expiring and roles aft
 
       const openProfile = command('user', sub('edit-profile', [{ name: 'user', value: String(SMALL_USERS.obrien) }]));
       expect((await openProfile.response()).type).toBe(9);
-      const profile = await h.discord.modalSubmit({ ...admin, from: openProfile, fields: { paypalEmail: '', discordId: IDS.member, discordUsername: '' } }).response();
+      const profile = await formAnswer(h.discord.modalSubmit({ ...admin, from: openProfile, fields: { paypalEmail: '', discordId: IDS.member, discordUsername: '' } }));
       expect(profile.data.content).toBe('Saved.');
-      // Linked but expired: no role for them.
+      // Linked but expired: no role for them (roles follow the answer: give them the time to).
+      await new Promise((r) => setTimeout(r, 500));
       expect(h.discord.roleChanges).toEqual([]);
       expect(h.discord.member(IDS.guild, IDS.member)!.roles).toEqual([]);
 
       const openPayment = command('user', sub('edit-payment', [{ name: 'user', value: String(SMALL_USERS.obrien) }]));
       expect((await openPayment.response()).type).toBe(9);
-      const payment = await h.discord
-        .modalSubmit({ ...admin, from: openPayment, fields: { plan: ['Monthly'], startsAt: '2026-11-25', endsAt: '2026-12-25', subscriptionId: '' } })
-        .response();
+      const payment = await formAnswer(h.discord.modalSubmit({ ...admin, from: openPayment, fields: { plan: ['Monthly'], startsAt: '2026-11-25', endsAt: '2026-12-25', subscriptionId: '' } }));
       expect(payment.data.content).toBe('Saved.');
       expect(payment.data.embeds[0].description).toMatch(/^Standard user · active until 2026-12-25/);
+      // Roles follow right after the answer.
+      await waitUntil(() => h.discord.roleChanges.length > 0);
       expect(h.discord.roleChanges).toEqual([expect.objectContaining({ guildId: IDS.guild, userId: IDS.member, roleId: IDS.subscriberRole, action: 'add' })]);
       expect(h.discord.member(IDS.guild, IDS.member)!.roles).toEqual([IDS.subscriberRole]);
 
       // Ending the payment again through the modal takes the role away at once.
       const openAgain = command('user', sub('edit-payment', [{ name: 'user', value: String(SMALL_USERS.obrien) }]));
       await openAgain.response();
-      await h.discord.modalSubmit({ ...admin, from: openAgain, fields: { plan: ['Monthly'], startsAt: '2026-10-01', endsAt: '2026-11-01', subscriptionId: '' } }).response();
+      await formAnswer(h.discord.modalSubmit({ ...admin, from: openAgain, fields: { plan: ['Monthly'], startsAt: '2026-10-01', endsAt: '2026-11-01', subscriptionId: '' } }));
+      await waitUntil(() => h.discord.roleChanges.length > 1);
       expect(h.discord.roleChanges.at(-1)).toEqual(expect.objectContaining({ userId: IDS.member, roleId: IDS.subscriberRole, action: 'remove' }));
       expect(h.discord.member(IDS.guild, IDS.member)!.roles).toEqual([]);
     });

@@ -11,7 +11,7 @@ import {
   type FakePlexAccount,
   type FakeShare,
 } from '../fakes/plex/plex-data';
-import { IDS, startBotHarness, type BotHarness, type BotHarnessOptions } from '../support/bot-harness';
+import { formAnswer, IDS, startBotHarness, type BotHarness, type BotHarnessOptions } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan } from '../support/harness';
 
@@ -213,14 +213,14 @@ describe.each(DATABASE_KINDS)('the bot on %s: panels, plans, servers and syncs',
 
       const profileButton = b.discord.button({ ...admin, customId: `user-edit-profile:${user1}` });
       expect((await profileButton.response()).type).toBe(9);
-      const savedProfile = await b.discord.modalSubmit({ ...admin, from: profileButton, fields: { paypalEmail: 'User1@Example.com', discordId: IDS.member } }).response();
+      const savedProfile = await formAnswer(b.discord.modalSubmit({ ...admin, from: profileButton, fields: { paypalEmail: 'User1@Example.com', discordId: IDS.member } }));
       expect(savedProfile.data.content).toBe('Saved.');
       expect(savedProfile.data.embeds[0].footer.text).toBe('Needs review: set the PayPal email, Discord, and the real plan and end date.');
       expect((await needsReview()).embed.footer.text).toBe('Page 1 of 3 · 21 in all');
 
       const paymentButton = b.discord.button({ ...admin, customId: `user-edit-payment:${user1}` });
       expect((await paymentButton.response()).type).toBe(9);
-      const savedPayment = await b.discord.modalSubmit({ ...admin, from: paymentButton, fields: { plan: ['Monthly'], endsAt: '2027-05-25' } }).response();
+      const savedPayment = await formAnswer(b.discord.modalSubmit({ ...admin, from: paymentButton, fields: { plan: ['Monthly'], endsAt: '2027-05-25' } }));
       expect(savedPayment.data.content).toBe('Saved.');
       expect(savedPayment.data.embeds[0].footer).toBeUndefined();
       expect(fields(savedPayment.data.embeds[0]).Discord).toBe(`<@${IDS.member}> (obrien.discord)`);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { InteractionHandle } from '../fakes/discord';
 import { FakePayPal, PAYPAL_CLIENT, paypalTransaction } from '../fakes/paypal/fake-paypal';
-import { IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { formAnswer, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { T0 } from '../support/harness';
 import { paypalCsv, seedPlans, SMALL_USERS } from '../support/payments';
@@ -187,7 +187,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: /payments', (kind) => {
       expect(modal.data.title).toBe(`Assign payment #${unmatchedId}`);
 
       const submit = h.discord.modalSubmit({ ...admin, from: pick, fields: { user: 'lonely', remember: ['email'] } });
-      const assigned = await submit.response();
+      const assigned = await formAnswer(submit);
       expect(assigned.data.flags & EPHEMERAL).toBe(EPHEMERAL);
       expect(assigned.data.content).toMatch(new RegExp(`^Payment #${unmatchedId} assigned to Lonely Friend: Monthly, \\d{4}-\\d\\d-\\d\\d → \\d{4}-\\d\\d-\\d\\d\\. PayPal email stranger@example\\.net stored\\.$`));
       expect(await imported(SMALL_USERS.noShares)).toEqual([expect.objectContaining({ transactionId: '1UN00000000000001', plan: 'Monthly', amount: '10.00' })]);
@@ -208,7 +208,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: /payments', (kind) => {
       const select = (await list.response()).data.components[0].components[0];
       const pick = h.discord.selectMenu({ ...admin, customId: select.custom_id, values: [String(row!.id)], message: list.final().id });
       expect((await pick.response()).type).toBe(9);
-      const refused = await h.discord.modalSubmit({ ...admin, from: pick, fields: { user: 'nobody-like-this', remember: ['email'] } }).response();
+      const refused = await formAnswer(h.discord.modalSubmit({ ...admin, from: pick, fields: { user: 'nobody-like-this', remember: ['email'] } }));
       expect(refused.data.content).toBe('no user matches "nobody-like-this": nothing was assigned');
       expect(refused.data.flags & EPHEMERAL).toBe(EPHEMERAL);
       expect(await h.snapshot()).toEqual(before);

@@ -1,5 +1,5 @@
 import { SMALL_USERS } from '../fakes/plex/plex-data';
-import { IDS, MEMBER_PERMISSIONS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { formAnswer, IDS, MEMBER_PERMISSIONS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan } from '../support/harness';
 
@@ -91,7 +91,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: syncing and editing users', (kind)
       expect(modal.type).toBe(9);
       expect(JSON.stringify(modal.data.components)).toContain('old@example.com');
       const submit = h.discord.modalSubmit({ ...admin, from: open, fields: { paypalEmail: ' Pay@Example.COM ', discordId: IDS.member, discordUsername: '' } });
-      const saved = await submit.response();
+      const saved = await formAnswer(submit);
       expect(saved.data.content).toBe('Saved.');
       const card = await h.app.users.card(SMALL_USERS.obrien);
       expect(card).toMatchObject({ paypalEmail: 'pay@example.com', discordId: IDS.member, discordUsername: 'obrien.discord' });
@@ -105,7 +105,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: syncing and editing users', (kind)
       await open.response();
       const typed = { paypalEmail: 'zoe-pays@example.com', discordId: '12345', discordUsername: 'someone_else' };
       const submit = h.discord.modalSubmit({ ...admin, from: open, fields: typed });
-      const refused = await submit.response();
+      const refused = await formAnswer(submit);
       expect(refused.data.flags & 64).toBe(64);
       expect(refused.data.content).toContain('Nothing was saved');
       expect(refused.data.content).toContain('**PayPal email**: zoe-pays@example.com is already the PayPal email of Zoë (zoe)');
@@ -126,7 +126,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: syncing and editing users', (kind)
       const modal = await open.response();
       expect(modal.type).toBe(9);
       const bad = h.discord.modalSubmit({ ...admin, from: open, fields: { plan: ['Yearly'], startsAt: '2026-12-01', endsAt: '2026-11-01', subscriptionId: 'I-SHORT' } });
-      const refused = (await bad.response()).data.content;
+      const refused = (await formAnswer(bad)).data.content;
       expect(refused).toContain('**End date**: the end date 2026-11-01 must be after the start date 2026-12-01');
       expect(refused).toContain('**Subscription ID**: "I-SHORT" is not a subscription ID');
       expect((await h.app.users.card(SMALL_USERS.kids)).defaultPayment!.plan).toBe('Monthly');
@@ -134,7 +134,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: syncing and editing users', (kind)
       const open2 = h.discord.chatInput({ ...admin, name: 'user', options: [{ name: 'edit-payment', type: 1, options: [{ name: 'user', value: String(SMALL_USERS.kids) }] }] });
       await open2.response();
       const good = h.discord.modalSubmit({ ...admin, from: open2, fields: { plan: ['Yearly'], startsAt: '2026-11-01', endsAt: '2027-11-01', subscriptionId: 'I-JSE05VWSMN55' } });
-      expect((await good.response()).data.content).toBe('Saved.');
+      expect((await formAnswer(good)).data.content).toBe('Saved.');
       expect((await h.app.users.card(SMALL_USERS.kids)).defaultPayment).toEqual({
         plan: 'Yearly',
         startsAt: new Date('2026-11-01T00:00:00.000Z'),

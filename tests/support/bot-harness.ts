@@ -2,7 +2,7 @@ import { COMMANDS } from '../../commands';
 import { requireDiscord } from '../../src/config/config';
 import { createLogger, type Logger } from '../../src/config/logger';
 import { startBot, type RunningBot } from '../../src/discord/bot';
-import { FakeDiscord } from '../fakes/discord';
+import { FakeDiscord, type InteractionHandle } from '../fakes/discord';
 import { Perm } from '../fakes/discord/util';
 import type { FakeGuildSpec } from '../fakes/discord/types';
 import { smallAccount, type FakePlexAccount } from '../fakes/plex/plex-data';
@@ -107,4 +107,15 @@ export async function startBotHarness(kind: DatabaseKind, options: BotHarnessOpt
       await h.close();
     },
   };
+}
+
+/**
+ * What the bot answered to a submitted form: it acknowledges first (a deferred, ephemeral reply)
+ * and then edits that reply with the outcome. Shaped like a callback: `{ type, data }`.
+ */
+export async function formAnswer(submit: InteractionHandle, timeoutMs = 10_000): Promise<{ type: number; data: any }> {
+  const ack = await submit.response();
+  if (ack.type !== 5 || (ack.data?.flags & 64) !== 64) throw new Error(`a form is acknowledged by an ephemeral deferred reply, got type ${ack.type}`);
+  await submit.waitFor((x) => x.final() !== undefined, timeoutMs);
+  return { type: ack.type, data: submit.final() };
 }
