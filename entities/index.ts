@@ -1,6 +1,7 @@
 import { ImportCursor } from './import-cursor.entity';
 import { Lock } from './lock.entity';
 import { MediaServer } from './media-server.entity';
+import { OutboxEntry } from './outbox-entry.entity';
 import { Payment } from './payment.entity';
 import { PaymentNotice } from './payment-notice.entity';
 import { PaymentEvent } from './payment-event.entity';
@@ -17,7 +18,8 @@ export type { DurationUnit } from './plan.entity';
 export type { PaymentSource } from './payment.entity';
 export type { NoticeKind } from './payment-notice.entity';
 export type { SyncKind, SyncOutcome } from './sync-run.entity';
-export { ImportCursor, PaymentEvent, UnmatchedPayment };
+export { ImportCursor, OutboxEntry, PaymentEvent, UnmatchedPayment };
+export type { OutboxKind } from './outbox-entry.entity';
 export type { ImportSource, ImportStatus, PaymentEventKind } from './payment-event.entity';
 
-export const ENTITIES = [MediaServer, User, Plan, Payment, SharedServer, SyncRun, Lock, UnmatchedPayment, PaymentEvent, ImportCursor, PaymentNotice, PlexRemoval];
+export const ENTITIES = [MediaServer, User, Plan, Payment, SharedServer, SyncRun, Lock, UnmatchedPayment, PaymentEvent, ImportCursor, PaymentNotice, PlexRemoval, OutboxEntry];

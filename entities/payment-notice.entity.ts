@@ -6,9 +6,10 @@ import { User } from './user.entity';
 export type NoticeKind = 'reminder' | 'expired';
 
 /**
- * One lifecycle DM about one payment end. The row is written before the DM is sent and the unique
- * key (payment, kind, threshold, end) lets only one writer win, so a notice goes out at most once;
- * the end date is part of the key because an admin may move the end of the same payment.
+ * One lifecycle DM about one payment end. The row is written, with the DM in the outbox, before the
+ * DM is sent, and the unique key (payment, kind, threshold, end) lets only one writer win, so a
+ * notice is decided once; the end date is part of the key because an admin may move the end of
+ * the same payment.
  */
 @Entity({ name: 'payment_notices' })
 @Index('uq_payment_notices_key', ['paymentId', 'kind', 'thresholdDays', 'endsAt'], { unique: true })
@@ -43,7 +44,7 @@ export class PaymentNotice {
   @Column({ name: 'claimed_at', type: 'datetime', precision: 3 })
   claimedAt: Date;
 
-  /** Null while being sent, or when the DM failed (then `failure` says why). */
+  /** Null until the DM went out (its outbox entry is pending), or when it failed (then `failure` says why). */
   @Column({ name: 'delivered_at', type: 'datetime', precision: 3, nullable: true })
   deliveredAt: Date | null;
 

@@ -2,6 +2,7 @@ import { CreateCoreSchema1764000000000 } from './1764000000000-CreateCoreSchema'
 import { AddUserReview1764100000000 } from './1764100000000-AddUserReview';
 import { AddLifecycle1764200000000 } from './1764200000000-AddLifecycle';
 import { AddPaymentsImport1764300000000 } from './1764300000000-AddPaymentsImport';
+import { CreateOutbox1764400000000 } from './1764400000000-CreateOutbox';
 import { AddPaymentVoiding1764700000000 } from './1764700000000-AddPaymentVoiding';
 
 /** Every migration in order: an explicit list, so the build needs no folder scan. */
@@ -10,5 +11,6 @@ export const MIGRATIONS = [
   AddUserReview1764100000000,
   AddLifecycle1764200000000,
   AddPaymentsImport1764300000000,
+  CreateOutbox1764400000000,
   AddPaymentVoiding1764700000000,
 ];

@@ -7,7 +7,7 @@ import { startBot } from './discord/bot';
 import { adminChannelNotifier } from './discord/replies';
 import { lifecycleJobs } from './jobs/lifecycle.jobs';
 import { paymentsJobs } from './jobs/payments.jobs';
-import { startScheduler } from './jobs/scheduler';
+import { startScheduler, STOP_GRACE_MS } from './jobs/scheduler';
 import { describeFailure } from './cli';
 
 /** npm start: migrate, log in, register the commands, and serve until stopped. */
@@ -30,15 +30,26 @@ async function main(): Promise<void> {
   ];
   const stopJobs = startScheduler(jobs, logger);
   if (!config.DISCORD_SUBSCRIBER_ROLE_ID) logger.warn('DISCORD_SUBSCRIBER_ROLE_ID is not set: roles, reminders and expiry are not scheduled');
+  // Stop taking new work (no scheduled run starts, interactions are answered "restarting"), let the
+  // running job finish (bounded), then go: a job cut short leaves its outbox entries for the next start.
+  let stopping = false;
   const stop = async () => {
+    if (stopping) {
+      // A second signal: the operator does not want to wait.
+      logger.warn('second stop signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
     logger.info('stopping');
-    await stopJobs();
+    bot.drain();
+    await stopJobs(STOP_GRACE_MS);
     await bot.stop();
     await app.close();
+    logger.info('stopped');
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
 }
 
 main().catch((error: unknown) => {

@@ -4,6 +4,7 @@ import {
   DiscordAPIError,
   Events,
   GatewayIntentBits,
+  MessageFlags,
   PermissionFlagsBits,
   PermissionsBitField,
   type Guild,
@@ -38,8 +39,13 @@ export interface RunningBot {
   client: Client<true>;
   /** Problems found at start, one line each (already logged). */
   problems: string[];
+  /** From now on every interaction is answered "restarting" and not handled: the bot is stopping. */
+  drain(): void;
   stop(): Promise<void>;
 }
+
+/** What a user reads when they use a command while the bot is stopping. */
+export const STOPPING_REPLY = 'The bot is restarting: try again in a minute.';
 
 /**
  * Roles follow an admin's edit at once. Only when a subscriber role is configured; a failure is
@@ -93,7 +99,13 @@ export async function startBot(app: App, config: Config, logger: Logger, command
     members: memberDirectory,
   };
   const route = createRouter(commands, ctx, config.DISCORD_ADMIN_ROLE_ID);
-  client.on(Events.InteractionCreate, (interaction) => void route(interaction));
+  let draining = false;
+  client.on(Events.InteractionCreate, (interaction) => {
+    if (!draining) return void route(interaction);
+    // Stopping: no new work, but no interaction left unanswered either.
+    if (interaction.isAutocomplete()) return void interaction.respond([]).catch(() => undefined);
+    if (interaction.isRepliable()) void interaction.reply({ content: STOPPING_REPLY, flags: MessageFlags.Ephemeral }).catch(() => undefined);
+  });
   client.on(Events.Error, (error) => logger.error({ err: { message: error.message } }, 'discord client error'));
 
   const ready = once(client, Events.ClientReady);
@@ -124,6 +136,9 @@ export async function startBot(app: App, config: Config, logger: Logger, command
   return {
     client: ready_,
     problems,
+    drain: () => {
+      draining = true;
+    },
     stop: async () => {
       await client.destroy();
     },

@@ -9,6 +9,8 @@ export interface RestGuildPortOptions {
   token?: string;
   /** An existing REST client (the bot's), instead of apiUrl + token. */
   rest?: REST;
+  /** How long one request may take before it is aborted (and retried by @discordjs/rest); its default is 15 s. */
+  timeoutMs?: number;
 }
 
 /** Discord's page size limit for GET /guilds/{id}/members. */
@@ -20,7 +22,6 @@ const MEMBERS_PAGE = 1000;
  */
 export class RestGuildPort implements GuildPort {
   private readonly rest: REST;
-  private readonly ownsRest: boolean;
   private readonly guildId: string;
   /** DM channel per user, so a second DM to the same user skips POST /users/@me/channels. */
   private readonly dmChannels = new Map<string, string>();
@@ -29,11 +30,11 @@ export class RestGuildPort implements GuildPort {
     this.guildId = options.guildId;
     if (options.rest) {
       this.rest = options.rest;
-      this.ownsRest = false;
     } else {
       if (!options.token) throw new Error('RestGuildPort needs a token or a REST client');
-      this.rest = new REST({ api: options.apiUrl ?? 'https://discord.com/api', version: '10' }).setToken(options.token);
-      this.ownsRest = true;
+      this.rest = new REST({ api: options.apiUrl ?? 'https://discord.com/api', version: '10', ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}) }).setToken(
+        options.token,
+      );
     }
   }
 
@@ -68,26 +69,22 @@ export class RestGuildPort implements GuildPort {
     await call(() => this.rest.delete(Routes.guildMemberRole(this.guildId, userId, roleId), { reason }));
   }
 
-  async sendDm(userId: string, content: string): Promise<void> {
+  async sendDm(userId: string, content: string, options: { nonce?: string } = {}): Promise<void> {
     let channelId = this.dmChannels.get(userId);
     if (!channelId) {
       const channel = (await call(() => this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } }))) as APIChannel;
       channelId = channel.id;
       this.dmChannels.set(userId, channelId);
     }
-    await this.postToChannel(channelId, content);
+    // enforce_nonce: Discord answers the message an earlier request with this nonce created, not a second one.
+    const dedup = options.nonce ? { nonce: options.nonce, enforce_nonce: true } : {};
+    const dmChannel = channelId;
+    await call(() => this.rest.post(Routes.channelMessages(dmChannel), { body: { content, allowed_mentions: { parse: [] }, ...dedup } }));
   }
 
   async postToChannel(channelId: string, content: string): Promise<void> {
     // No pings: the lifecycle's messages name roles and users, they must not notify them.
     await call(() => this.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: { parse: [] } } }));
-  }
-
-  /** Stops the REST client's sweeper timers (only for a client this port created). */
-  close(): void {
-    if (!this.ownsRest) return;
-    this.rest.clearHashSweeper();
-    this.rest.clearHandlerSweeper();
   }
 }
 

@@ -16,15 +16,23 @@ export interface NoticeRow extends NoticeKey {
   failure: string | null;
 }
 
-/** The payment_notices table: a notice is claimed (inserted) before its DM is sent. */
+/** The payment_notices table: a notice is claimed (inserted), with its DM in the outbox, before the DM is sent. */
 export class NoticeRepository {
   constructor(private readonly sql: Sql) {}
 
   /** The notices already recorded for these payments, in batches of IN lists. */
   async findForPayments(paymentIds: number[]): Promise<NoticeRow[]> {
+    return this.select('payment_id', [...new Set(paymentIds)]);
+  }
+
+  async findByIds(ids: number[]): Promise<NoticeRow[]> {
+    return this.select('id', ids);
+  }
+
+  private async select(column: 'id' | 'payment_id', values: number[]): Promise<NoticeRow[]> {
     const rows = await this.sql.queryIn(
-      (inList) => `SELECT id, user_id, payment_id, kind, threshold_days, ends_at, delivered_at, failure FROM payment_notices WHERE payment_id IN (${inList})`,
-      [...new Set(paymentIds)],
+      (inList) => `SELECT id, user_id, payment_id, kind, threshold_days, ends_at, delivered_at, failure FROM payment_notices WHERE ${column} IN (${inList})`,
+      values,
     );
     return rows.map((r) => ({
       id: Number(r.id),
@@ -69,7 +77,7 @@ export class NoticeRepository {
     await this.sql.query('UPDATE payment_notices SET failure = ? WHERE id = ?', [failure.slice(0, 255), id]);
   }
 
-  /** A failure worth another try (Discord down): the claim goes, so the next run sends it. */
+  /** A notice no longer due before its DM went out: the claim goes, and the rules decide afresh. */
   async release(id: number): Promise<void> {
     await this.sql.query('DELETE FROM payment_notices WHERE id = ? AND delivered_at IS NULL', [id]);
   }

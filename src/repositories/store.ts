@@ -3,6 +3,7 @@ import { dialectOf, type Dialect } from '../database/data-source';
 import { ImportCursorRepository } from './import-cursor.repository';
 import { LockRepository } from './lock.repository';
 import { NoticeRepository } from './notice.repository';
+import { OutboxRepository } from './outbox.repository';
 import { PaymentRepository } from './payment.repository';
 import { PaymentEventRepository } from './payment-event.repository';
 import { PaymentImportRepository } from './payment-import.repository';
@@ -31,6 +32,7 @@ export interface Repositories {
   subscriptions: SubscriptionRepository;
   notices: NoticeRepository;
   plexRemovals: PlexRemovalRepository;
+  outbox: OutboxRepository;
 }
 
 /**
@@ -84,6 +86,7 @@ export class Store {
       subscriptions: new SubscriptionRepository(sql),
       notices: new NoticeRepository(sql),
       plexRemovals: new PlexRemovalRepository(sql),
+      outbox: new OutboxRepository(sql),
     };
   }
 }

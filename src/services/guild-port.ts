@@ -18,7 +18,11 @@ export interface GuildPort {
   getMember(userId: string): Promise<GuildMemberInfo | null>;
   addRole(userId: string, roleId: string, reason: string): Promise<void>;
   removeRole(userId: string, roleId: string, reason: string): Promise<void>;
-  sendDm(userId: string, content: string): Promise<void>;
+  /**
+   * With a nonce, a second send with the same nonce within a few minutes answers the message the
+   * first one created instead of posting another: a retry after a timeout cannot double-post.
+   */
+  sendDm(userId: string, content: string, options?: { nonce?: string }): Promise<void>;
   postToChannel(channelId: string, content: string): Promise<void>;
 }
 

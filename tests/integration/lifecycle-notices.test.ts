@@ -109,15 +109,16 @@ describe.each(DATABASE_KINDS)('lifecycle reminders and expiry notices on %s', (k
     expect((await bed.user(U.obrien)).dms_closed_at).toBeNull();
   });
 
-  it('Discord unavailable while sending: the claim is released and the next run sends it', async () => {
+  it('Discord unavailable while sending: the DM stays in the outbox, claimed, and the next run sends it', async () => {
     bed = await startLifecycleBed(kind, [{ plexId: U.obrien }]);
     await bed.link([U.obrien]);
     bed.clock.set(new Date(END.getTime() - 2 * DAY));
-    bed.discord.failNext({ method: 'POST', path: /^\/channels\/\d+\/messages$/, status: 503, times: 4 }); // 1 + @discordjs/rest's 3 retries
+    bed.discord.failNext({ method: 'POST', path: /^\/channels\/\d+\/messages$/, status: 503, times: 12 }); // 3 attempts, each 1 + @discordjs/rest's 3 retries
     const failed = await bed.app.lifecycle.run();
     expect(failed.remindersSent).toBe(0);
     expect(failed.failures).toEqual([{ plexId: U.obrien, action: 'reminder', reason: expect.stringContaining('503') }]);
-    expect(await bed.sql('SELECT id FROM payment_notices')).toEqual([]);
+    expect(await bed.sql('SELECT delivered_at FROM payment_notices')).toEqual([{ delivered_at: null }]);
+    expect(await bed.sql('SELECT attempts FROM outbox WHERE done_at IS NULL AND failure IS NULL')).toEqual([{ attempts: 1 }]);
     bed.clock.advance(HOUR);
     expect((await bed.app.lifecycle.run()).remindersSent).toBe(1);
     expect(dmsTo(U.obrien)).toHaveLength(1);

@@ -84,6 +84,46 @@ describe.each(DATABASE_KINDS)('lifecycle expiry and removal from Plex on %s', (k
     expect(bed.h.plex.deletedShares).toHaveLength(1);
   });
 
+  it('a crash between the shares\' deletion and the completion cannot split them: a re-invited user is not removed again', async () => {
+    bed = await startLifecycleBed(kind, [{ plexId: U.unal }], { REMOVE_AFTER_DAYS: '0' });
+    await bed.onlyExpiring([U.unal]);
+    // The database refuses the completion (users.plex_removed_at), after the share rows were deleted and logged.
+    if (kind === 'sqlite') {
+      await bed.sql("CREATE TRIGGER fail_completion BEFORE UPDATE OF plex_removed_at ON users BEGIN SELECT RAISE(ABORT, 'disk on fire'); END");
+    } else {
+      await bed.sql(
+        "CREATE TRIGGER fail_completion BEFORE UPDATE ON users FOR EACH ROW BEGIN IF NEW.plex_removed_at <=> OLD.plex_removed_at THEN SET @ok = 1; ELSE SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'disk on fire'; END IF; END",
+      );
+    }
+    bed.clock.set(new Date(END.getTime() + HOUR));
+    const crashed = await bed.app.lifecycle.run();
+    expect(crashed.removedFromPlex).toBe(0);
+    expect(crashed.failures).toEqual([{ plexId: U.unal, action: 'plex-removal', reason: expect.stringContaining('disk on fire') }]);
+    expect(bed.h.plex.deletedShares).toEqual([{ machineIdentifier: SMALL_IDS.livingRoom, shareId: 5005 }]);
+    // All or nothing: the share row and the log wait for the completion.
+    expect(await shareRows(U.unal)).toHaveLength(1);
+    expect(await bed.sql('SELECT id FROM plex_removals')).toEqual([]);
+    await bed.sql('DROP TRIGGER fail_completion');
+
+    // The next run finds the share gone on plex.tv (404) and records the removal whole.
+    bed.clock.advance(DAY);
+    expect(await bed.app.lifecycle.run()).toMatchObject({ removedFromPlex: 1, failures: [] });
+    expect(await shareRows(U.unal)).toEqual([]);
+    expect((await bed.user(U.unal)).plex_removed_end_at).not.toBeNull();
+
+    // The admin re-invites them for a few free days: left alone.
+    bed.h.plex.update((a) => {
+      a.users.find((u) => u.id === U.unal)!.shares = [
+        { machineIdentifier: SMALL_IDS.livingRoom, shareId: 6005, invitedAt: 1_700_000_000, acceptedAt: 1_700_000_100, allLibraries: true, sectionIds: [101] },
+      ];
+    });
+    await bed.app.sharedServersSync().run();
+    expect(await shareRows(U.unal)).toHaveLength(1);
+    bed.clock.advance(DAY);
+    expect((await bed.app.lifecycle.run()).removedFromPlex).toBe(0);
+    expect(bed.h.plex.deletedShares).toHaveLength(1);
+  });
+
   it('a plex.tv failure leaves the user marked for removal and the next run retries', async () => {
     bed = await startLifecycleBed(kind, [{ plexId: U.obrien }], { REMOVE_AFTER_DAYS: '0' });
     await bed.link([U.obrien]);

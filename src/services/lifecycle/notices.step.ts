@@ -1,6 +1,8 @@
 import type { NoticeKind } from '../../../entities';
 import type { NoticeKey, NoticeRow } from '../../repositories/notice.repository';
-import type { SubscriptionPayment } from '../../repositories/subscription.repository';
+import type { SubscriptionPayment, SubscriptionUser } from '../../repositories/subscription.repository';
+import type { GuildPortError } from '../guild-port';
+import { Outbox, type OutboxItem, type OutboxOutcome } from '../outbox';
 import { asGuildError, type DiscordSide, type RunContext } from './context';
 import { formatDay, renderTemplate } from './messages';
 import { daysUntil, DAY_MS, dueReminderThreshold, type UserEvaluation } from './rules';
@@ -19,98 +21,163 @@ interface Candidate {
   key: NoticeKey;
 }
 
-/**
- * Payment reminders and expiry notices, each at most once per (payment, kind, threshold, end).
- * The notice is claimed in the database (an insert the unique key arbitrates) before the DM goes
- * out: two processes, or a restart halfway, can never send one twice. If the DM fails for a reason
- * that retrying will not fix (DMs closed), the claim stays with the failure; if Discord was
- * unavailable the claim is released and the next run tries again, if still due. A process that
- * dies between claim and send loses the notices claimed and not yet sent (at most CLAIM_BATCH):
- * at most once, never twice. Claims are committed CLAIM_BATCH at a time and deliveries marked in
- * one batch at the end (the claim alone is what prevents a second send), so a burst of DMs does not
- * cost a commit each.
- */
-export async function sendNotices(ctx: RunContext, discord: () => DiscordSide, evaluations: UserEvaluation[], settings: NoticeSettings): Promise<void> {
-  const candidates = findCandidates(ctx.now, evaluations, settings.reminderDays);
-  if (candidates.length === 0) return;
-  const existing = await ctx.store.read((r) => r.notices.findForPayments(candidates.map((c) => c.payment.id)));
-  const pending = candidates.filter((c) => !alreadyCovered(c.key, existing));
-  if (pending.length === 0) return;
-  const side = discord();
-  const marks: Marks = { delivered: [], dmsClosed: [], dmsOpen: [] };
-  try {
-    for (let i = 0; i < pending.length; i += CLAIM_BATCH) {
-      const batch = pending.slice(i, i + CLAIM_BATCH);
-      if (ctx.dryRun) {
-        for (const candidate of batch) report(ctx, candidate);
-        continue;
-      }
-      // One transaction claims the batch; a key another process holds already answers null.
-      const claims = await ctx.store.transaction(async (r) => {
-        const ids: Array<number | null> = [];
-        for (const c of batch) ids.push(await r.notices.claim(c.evaluation.user.id, c.key, ctx.now));
-        return ids;
-      });
-      for (const [j, candidate] of batch.entries()) {
-        const noticeId = claims[j];
-        if (noticeId !== null && noticeId !== undefined) await sendOne(ctx, side, candidate, noticeId, settings, marks);
-      }
-    }
-  } finally {
-    if (!ctx.dryRun) await saveMarks(ctx, marks);
-  }
+/** A claimed notice whose DM is in the outbox, not yet sent. */
+interface Delivery {
+  item: OutboxItem;
+  noticeId: number;
+  user: SubscriptionUser;
+  action: 'reminder' | 'expired-notice';
+  /** Left unsent by an earlier run (a crash, Discord down, a stop). */
+  leftover: boolean;
 }
 
-/** What the DMs taught us, written in one go at the end of the step. */
-interface Marks {
-  delivered: number[];
-  dmsClosed: number[];
-  dmsOpen: number[];
-}
+/** The outbox key of a notice's DM: the notice row is the decision, the key says which. */
+const NOTICE_KEY_PREFIX = 'payment-notice:';
 
 /** How many notices one transaction claims before their DMs go out. */
 const CLAIM_BATCH = 10;
 
-function actionOf(candidate: Candidate): 'reminder' | 'expired-notice' {
-  return candidate.key.kind === 'reminder' ? 'reminder' : 'expired-notice';
-}
-
-function report(ctx: RunContext, candidate: Candidate): void {
-  const { user } = candidate.evaluation;
-  const ends = candidate.payment.endsAt.toISOString().slice(0, 10);
-  const detail = candidate.key.kind === 'reminder' ? `DM: ${candidate.key.thresholdDays}-day reminder (ends ${ends})` : `DM: subscription ended ${ends}`;
-  ctx.report.done({ plexId: user.plexId, title: user.title, action: actionOf(candidate), detail });
-}
-
-async function sendOne(ctx: RunContext, side: DiscordSide, candidate: Candidate, noticeId: number, settings: NoticeSettings, marks: Marks): Promise<void> {
-  const { user } = candidate.evaluation;
-  const action = actionOf(candidate);
+/**
+ * Payment reminders and expiry notices, each delivered exactly once per (payment, kind,
+ * threshold, end). A notice is claimed in the database (an insert the unique key arbitrates) and
+ * its DM written to the outbox in the same transaction; then the DM is sent with a nonce derived
+ * from the outbox key (Discord's enforce_nonce returns the message a timed-out attempt created
+ * instead of posting a second), and the outcome is committed at once. A DM that did not go out (Discord
+ * down, 401, a crash or a stop mid-batch) stays pending in the outbox: the next run reports it and
+ * sends it, if the notice is still due. DMs closed settle the notice as failed: not retried.
+ */
+export async function sendNotices(ctx: RunContext, discord: () => DiscordSide, evaluations: UserEvaluation[], settings: NoticeSettings): Promise<void> {
+  const outbox = new Outbox(ctx.store);
+  const leftovers = ctx.dryRun ? [] : (await outbox.pending('dm')).filter((item) => item.key.startsWith(NOTICE_KEY_PREFIX));
+  const candidates = findCandidates(ctx.now, evaluations, settings.reminderDays);
+  const existing = candidates.length > 0 ? await ctx.store.read((r) => r.notices.findForPayments(candidates.map((c) => c.payment.id))) : [];
+  const wanted = candidates.filter((c) => !alreadyCovered(c.key, existing));
+  if (leftovers.length === 0 && wanted.length === 0) return;
+  const side = discord();
+  // Claimed and not yet sent: whatever stops this step leaves them pending, and says so.
+  const unsent: Delivery[] = [];
   try {
-    await side.port.sendDm(user.discordId!, message(candidate, ctx.now, settings));
-    marks.delivered.push(noticeId);
-    report(ctx, candidate);
-    if (user.dmsClosedAt) marks.dmsOpen.push(user.id);
-  } catch (raw) {
-    const error = asGuildError(raw);
-    if (error.kind === 'unauthorized') {
-      await ctx.store.read((r) => r.notices.release(noticeId));
-      throw error;
+    if (leftovers.length > 0) {
+      ctx.logger.warn({ count: leftovers.length }, 'lifecycle: DMs left unsent by an earlier run: sending them now');
+      unsent.push(...(await resumeLeftovers(ctx, leftovers, evaluations)));
+      await deliverAll(ctx, outbox, side, unsent);
     }
-    if (error.permanent) await ctx.store.read((r) => r.notices.markFailed(noticeId, error.message));
-    else await ctx.store.read((r) => r.notices.release(noticeId));
-    if (error.kind === 'dms-closed') marks.dmsClosed.push(user.id);
-    ctx.report.failed(user.plexId, action, error.message);
-    ctx.logger.warn({ plexId: user.plexId, action, reason: error.message }, 'lifecycle: DM failed');
+    for (let i = 0; i < wanted.length; i += CLAIM_BATCH) {
+      const batch = wanted.slice(i, i + CLAIM_BATCH);
+      if (ctx.dryRun) {
+        for (const candidate of batch) ctx.report.done({ plexId: candidate.evaluation.user.plexId, title: candidate.evaluation.user.title, action: actionOf(candidate.key), detail: describe(candidate) });
+        continue;
+      }
+      // One transaction claims the batch and records its DMs; a key another process holds already answers null.
+      const claimed = await ctx.store.transaction(async (r) => {
+        const out: Delivery[] = [];
+        for (const c of batch) {
+          const noticeId = await r.notices.claim(c.evaluation.user.id, c.key, ctx.now);
+          if (noticeId === null) continue;
+          const intent = { key: `${NOTICE_KEY_PREFIX}${noticeId}`, kind: 'dm' as const, userId: c.evaluation.user.id, target: c.evaluation.user.discordId!, payload: message(c, ctx.now, settings), reason: describe(c) };
+          const item = await r.outbox.enqueue(intent, ctx.now);
+          if (item) out.push({ item, noticeId, user: c.evaluation.user, action: actionOf(c.key), leftover: false });
+        }
+        return out;
+      });
+      unsent.push(...claimed);
+      await deliverAll(ctx, outbox, side, unsent);
+    }
+  } finally {
+    for (const d of unsent) {
+      ctx.report.failed(d.user.plexId, d.action, 'not sent: the run stopped first (kept: sent by the next run)');
+      ctx.logger.warn({ plexId: d.user.plexId, action: d.action }, 'lifecycle: DM not sent, kept for the next run');
+    }
   }
 }
 
-async function saveMarks(ctx: RunContext, marks: Marks): Promise<void> {
-  if (marks.delivered.length === 0 && marks.dmsClosed.length === 0 && marks.dmsOpen.length === 0) return;
-  await ctx.store.read(async (r) => {
-    if (marks.delivered.length > 0) await r.notices.markDelivered(marks.delivered, ctx.now);
-    if (marks.dmsClosed.length > 0) await r.subscriptions.setDmsClosed(marks.dmsClosed, ctx.now);
-    if (marks.dmsOpen.length > 0) await r.subscriptions.setDmsClosed(marks.dmsOpen, null);
-  });
+/** Sends the queue's DMs in order; each leaves the queue once its outcome is committed. */
+async function deliverAll(ctx: RunContext, outbox: Outbox, side: DiscordSide, queue: Delivery[]): Promise<void> {
+  while (queue.length > 0) {
+    await deliver(ctx, outbox, side, queue[0]!);
+    queue.shift();
+  }
+}
+
+async function deliver(ctx: RunContext, outbox: Outbox, side: DiscordSide, d: Delivery): Promise<void> {
+  const { user } = d;
+  let failure: GuildPortError | undefined;
+  const outcome = await outbox.perform(
+    d.item,
+    (nonce) => side.port.sendDm(d.item.target, d.item.payload, { nonce }),
+    (raw): OutboxOutcome => {
+      failure = asGuildError(raw);
+      // A wrong token stops the run; the DM stays pending.
+      if (failure.kind === 'unauthorized') throw failure;
+      return failure.permanent ? { status: 'failed', reason: failure.message } : { status: 'pending', reason: failure.message };
+    },
+    ctx.now,
+    async (r, o) => {
+      if (o.status === 'done') {
+        await r.notices.markDelivered([d.noticeId], ctx.now);
+        if (user.dmsClosedAt) await r.subscriptions.setDmsClosed([user.id], null);
+      } else if (o.status === 'failed') {
+        await r.notices.markFailed(d.noticeId, o.reason);
+        if (failure?.kind === 'dms-closed') await r.subscriptions.setDmsClosed([user.id], ctx.now);
+      }
+    },
+  );
+  if (outcome.status === 'done') {
+    const detail = d.leftover ? `${d.item.reason} (left unsent by an earlier run)` : d.item.reason;
+    ctx.report.done({ plexId: user.plexId, title: user.title, action: d.action, detail });
+    return;
+  }
+  const reason = outcome.status === 'pending' ? `${outcome.reason} (kept: sent by the next run)` : outcome.reason;
+  ctx.report.failed(user.plexId, d.action, reason);
+  ctx.logger.warn({ plexId: user.plexId, action: d.action, reason: outcome.reason }, 'lifecycle: DM failed');
+}
+
+/**
+ * The DMs an earlier run claimed and did not get out. Sent as recorded if their notice is still
+ * due; one no longer due (renewed, removed, unlinked) is settled and its claim released.
+ */
+async function resumeLeftovers(ctx: RunContext, items: OutboxItem[], evaluations: UserEvaluation[]): Promise<Delivery[]> {
+  const noticeIds = new Map(items.map((item) => [item.id, Number(item.key.slice(NOTICE_KEY_PREFIX.length))]));
+  const notices = new Map((await ctx.store.read((r) => r.notices.findByIds([...noticeIds.values()]))).map((n) => [n.id, n]));
+  const byUser = new Map(evaluations.map((e) => [e.user.id, e]));
+  const out: Delivery[] = [];
+  const stale: Array<{ item: OutboxItem; noticeId: number }> = [];
+  for (const item of items) {
+    const noticeId = noticeIds.get(item.id)!;
+    const notice = notices.get(noticeId);
+    const evaluation = item.userId === null ? undefined : byUser.get(item.userId);
+    if (notice && evaluation && stillDue(notice, evaluation, item.target)) {
+      out.push({ item, noticeId, user: evaluation.user, action: actionOf(notice), leftover: true });
+    } else {
+      stale.push({ item, noticeId });
+    }
+  }
+  if (stale.length > 0) {
+    await ctx.store.transaction(async (r) => {
+      for (const { item, noticeId } of stale) {
+        await r.outbox.markFailed(item.id, 'no longer due', ctx.now);
+        await r.notices.release(noticeId);
+      }
+    });
+    ctx.logger.info({ count: stale.length }, 'lifecycle: DMs left unsent by an earlier run are no longer due: dropped');
+  }
+  return out;
+}
+
+function stillDue(notice: NoticeRow, evaluation: UserEvaluation, target: string): boolean {
+  const { user } = evaluation;
+  if (user.userClass !== 'standard' || user.removedAt || user.discordId !== target) return false;
+  const payment = notice.kind === 'reminder' ? evaluation.currentPayment : evaluation.endedPayment;
+  return payment?.id === notice.paymentId && payment.endsAt.getTime() === notice.endsAt.getTime();
+}
+
+function actionOf(key: Pick<NoticeKey, 'kind'>): 'reminder' | 'expired-notice' {
+  return key.kind === 'reminder' ? 'reminder' : 'expired-notice';
+}
+
+function describe(candidate: Candidate): string {
+  const ends = candidate.payment.endsAt.toISOString().slice(0, 10);
+  return candidate.key.kind === 'reminder' ? `DM: ${candidate.key.thresholdDays}-day reminder (ends ${ends})` : `DM: subscription ended ${ends}`;
 }
 
 /** Standard users with a Discord ID who still share our servers (users gone from plex.tv get no DMs). */

@@ -5,8 +5,8 @@ import { removalDue, type UserEvaluation } from './rules';
 
 /**
  * Removes expired users' shares from the owner's Plex servers once the grace period is over.
- * Each share removed on plex.tv is deleted here and logged in the same transaction; a user stays
- * marked for removal (users.plex_removal_due_at) until every share is gone, so a plex.tv failure
+ * The shares removed on plex.tv are deleted here, logged and the removal completed in one
+ * transaction per user; a user stays marked for removal (users.plex_removal_due_at) until every share is gone, so a plex.tv failure
  * is retried by the next run. Permanent users never reach this: they never expire.
  */
 export async function removeExpired(ctx: RunContext, plex: () => PlexTvApi, evaluations: UserEvaluation[]): Promise<void> {
@@ -42,7 +42,7 @@ async function removeUser(ctx: RunContext, api: PlexTvApi, evaluation: UserEvalu
   const { user } = evaluation;
   const endedAt = evaluation.status.kind === 'expired' ? evaluation.status.endedAt : null;
   const errors: string[] = [];
-  const removed: string[] = [];
+  const removed: typeof user.shares = [];
   for (const share of user.shares) {
     try {
       await api.unshare(share.machineIdentifier, share.plexShareId);
@@ -53,22 +53,34 @@ async function removeUser(ctx: RunContext, api: PlexTvApi, evaluation: UserEvalu
         continue;
       }
     }
-    await ctx.store.transaction(async (r) => {
-      await r.shares.deleteByIds([share.id]);
-      await r.plexRemovals.record(
-        { userId: user.id, machineIdentifier: share.machineIdentifier, serverName: share.serverName, plexShareId: share.plexShareId, endedAt },
-        ctx.now,
-      );
-    });
-    removed.push(share.serverName);
-  }
-  if (errors.length === 0) {
-    await ctx.store.read((r) => r.subscriptions.completeRemoval(user.id, endedAt, ctx.now));
-    ctx.report.done({ plexId: user.plexId, title: user.title, action: 'plex-removal', detail: `unshared ${removed.join(', ')}` });
-    return;
+    removed.push(share);
   }
   const reason = errors.join('; ');
-  await ctx.store.read((r) => r.subscriptions.setRemovalError(user.id, reason));
+  try {
+    // The shares' deletion, their log and the completion land together: were the completion
+    // (plex_removed_end_at) lost on its own, a user the admin re-invited would be removed again.
+    await ctx.store.transaction(async (r) => {
+      if (removed.length > 0) await r.shares.deleteByIds(removed.map((s) => s.id));
+      for (const share of removed) {
+        await r.plexRemovals.record(
+          { userId: user.id, machineIdentifier: share.machineIdentifier, serverName: share.serverName, plexShareId: share.plexShareId, endedAt },
+          ctx.now,
+        );
+      }
+      if (errors.length === 0) await r.subscriptions.completeRemoval(user.id, endedAt, ctx.now);
+      else await r.subscriptions.setRemovalError(user.id, reason);
+    });
+  } catch (error) {
+    // Nothing was written: the user stays marked, and the next run finds the shares gone (404) and records them.
+    const message = `unshared on plex.tv but not recorded: ${(error as Error).message} (still marked for removal: retried next run)`;
+    ctx.report.failed(user.plexId, 'plex-removal', message);
+    ctx.logger.warn({ plexId: user.plexId, reason: (error as Error).message }, 'lifecycle: removal from Plex not recorded');
+    return;
+  }
+  if (errors.length === 0) {
+    ctx.report.done({ plexId: user.plexId, title: user.title, action: 'plex-removal', detail: `unshared ${removed.map((s) => s.serverName).join(', ')}` });
+    return;
+  }
   ctx.report.failed(user.plexId, 'plex-removal', `${reason} (still marked for removal: retried next run)`);
   ctx.logger.warn({ plexId: user.plexId, reason }, 'lifecycle: removal from Plex failed');
 }

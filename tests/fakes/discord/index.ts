@@ -30,7 +30,8 @@
  * - State: `member(guildId, userId)`, `guild(guildId)`, `commands(guildId?)`, `messagesIn(channelId)`;
  *   changes made "by someone else" (sent to the bot as gateway events): `addMember`, `removeMember`,
  *   `setMemberRoles`, `setDmsClosed`.
- * - Faults: `rateLimit({ method?, path, retryAfterSeconds, times?, global?, scope? })`,
+ * - Faults: `holdAfterStore({ path?, times? })` (a message create is stored and recorded, then never answered: a
+ *   timeout after Discord accepted it; `held` counts them), `rateLimit({ method?, path, retryAfterSeconds, times?, global?, scope? })`,
  *   `failNext({ method?, path, status, code?, message?, times? })` — `path` is matched against the path below
  *   /api/v10 without the query (e.g. /guilds/1/members/2/roles/3). Injected answers are not violations.
  * - Attachments: `attachment(filename, content, contentType?)` stores a file a user attached and returns its attachment
@@ -56,6 +57,9 @@
  * - Guild spec: @everyone (id = guild id) and a "general" text channel are added when missing. If the bot's member
  *   is not in the spec it is added with a managed role ABOVE every other role; put the bot member (and its role) in
  *   the spec to test hierarchy failures.
+ * - Message create with `nonce` (string of at most 25 characters, or an integer) and `enforce_nonce: true`: a second
+ *   create by the same author in the same channel with the same nonce within `nonceWindowMs` (5 min) answers the
+ *   first message and creates (and records) nothing.
  * - The first follow-up after a deferred reply (type 5) replaces the "thinking…" message (it becomes @original and
  *   keeps the defer's ephemerality); later follow-ups are new messages.
  * - The ack clock starts when the interaction is dispatched; the token lifetime too.
@@ -76,6 +80,7 @@ import type {
   ComponentParams,
   DmRecord,
   FailRule,
+  HoldRule,
   FakeAttachment,
   FakeDiscordOptions,
   FakeMember,
@@ -124,6 +129,11 @@ export class FakeDiscord {
   private readonly byToken = new Map<string, FakeInteraction>();
   private readonly rateRules: Array<RateLimitRule & { left: number }> = [];
   private readonly failRules: Array<FailRule & { left: number }> = [];
+  private readonly holdRules: Array<HoldRule & { left: number }> = [];
+  /** Message creates stored and then left unanswered by `holdAfterStore`. */
+  held = 0;
+  /** How long a message create's nonce is remembered (enforce_nonce): "a few minutes" at Discord. */
+  nonceWindowMs = 5 * 60_000;
   private readonly shownModals: Array<{ interaction: FakeInteraction; data: any; userId: string }> = [];
   private readonly debugOn: boolean;
   /** Files "uploaded" by users (attachment options), served from this server under /attachments/{id}/{filename}. */
@@ -276,6 +286,20 @@ export class FakeDiscord {
 
   failNext(p: FailRule): void {
     this.failRules.push({ ...p, left: p.times ?? 1 });
+  }
+
+  /** The next message create(s) are stored and recorded, then never answered (until `stop()`). */
+  holdAfterStore(p: HoldRule = {}): void {
+    this.holdRules.push({ ...p, left: p.times ?? 1 });
+  }
+
+  /** @internal Whether this stored message create is to be held (counts it). */
+  takeHold(path: string): boolean {
+    const rule = this.holdRules.find((r) => r.left > 0 && (!r.path || r.path.test(path)));
+    if (!rule) return false;
+    rule.left -= 1;
+    this.held += 1;
+    return true;
   }
 
   // ================================================================== gateway

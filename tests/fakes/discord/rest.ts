@@ -504,32 +504,57 @@ export class RestRouter {
     if (!visible) throw Errors.emptyMessage();
   }
 
-  private createMessage(r: RestRequest, p: Record<string, string>): RestResponse {
+  private createMessage(r: RestRequest, p: Record<string, string>): RestResponse | Promise<RestResponse> {
     const c = this.state.channel(p.channel);
     if (!c) throw Errors.unknownChannel();
     const body = r.body ?? {};
+    const nonce = this.checkNonce(body);
+    // enforce_nonce: the same nonce from the same author in this channel, within the window, answers the first message.
+    const nonceKey = nonce !== undefined && body.enforce_nonce === true ? `${p.channel}:${this.state.botUser.id}:${nonce}` : undefined;
+    const earlier = nonceKey ? this.state.nonces.get(nonceKey) : undefined;
+    if (earlier && Date.now() - earlier.at <= this.fake.nonceWindowMs) return json(earlier.message);
+    const extra = nonce !== undefined ? { nonce } : {};
+    let msg: any;
     if (c.dm) {
       const userId: string = c.dm.recipients[0].id;
       if (this.state.dmClosed(userId)) throw Errors.cannotDm();
       this.validateMessage(body, false);
-      const msg = this.message(c.dm.id, body);
+      msg = this.message(c.dm.id, body, extra);
       this.state.storeMessage(c.dm.id, msg);
       c.dm.last_message_id = msg.id;
       this.fake.dms.push({ userId, channelId: c.dm.id, content: msg.content, embeds: msg.embeds, components: msg.components, message: msg });
       this.fake.gatewayDispatch('MESSAGE_CREATE', { ...msg, mentions: [] }, 1 << 12);
-      return json(msg);
+    } else {
+      const g = c.guild!;
+      const perms = this.state.memberPermissions(g, this.state.botUser.id);
+      if (!(perms & Perm.ViewChannel)) throw apiError(403, 50001, 'Missing Access', false);
+      if (!(perms & Perm.SendMessages)) throw Errors.missingPermissions(`the bot cannot send messages in #${c.channel!.name}`);
+      this.validateMessage(body, false);
+      msg = this.message(c.channel!.id, body, extra);
+      this.state.storeMessage(c.channel!.id, msg);
+      this.fake.channelMessages.push({ channelId: c.channel!.id, guildId: g.id, content: msg.content, embeds: msg.embeds, components: msg.components, message: msg });
+      const botMember = g.members.get(this.state.botUser.id);
+      this.fake.gatewayDispatch('MESSAGE_CREATE', { ...msg, guild_id: g.id, member: botMember ? apiMember(g, botMember, false) : undefined }, 1 << 9);
     }
-    const g = c.guild!;
-    const perms = this.state.memberPermissions(g, this.state.botUser.id);
-    if (!(perms & Perm.ViewChannel)) throw apiError(403, 50001, 'Missing Access', false);
-    if (!(perms & Perm.SendMessages)) throw Errors.missingPermissions(`the bot cannot send messages in #${c.channel!.name}`);
-    this.validateMessage(body, false);
-    const msg = this.message(c.channel!.id, body);
-    this.state.storeMessage(c.channel!.id, msg);
-    this.fake.channelMessages.push({ channelId: c.channel!.id, guildId: g.id, content: msg.content, embeds: msg.embeds, components: msg.components, message: msg });
-    const botMember = g.members.get(this.state.botUser.id);
-    this.fake.gatewayDispatch('MESSAGE_CREATE', { ...msg, guild_id: g.id, member: botMember ? apiMember(g, botMember, false) : undefined }, 1 << 9);
+    if (nonceKey) this.state.nonces.set(nonceKey, { message: msg, at: Date.now() });
+    // Injected: Discord stored the message, the answer never comes.
+    if (this.fake.takeHold(r.path)) return new Promise<RestResponse>(() => undefined);
     return json(msg);
+  }
+
+  /** Discord's nonce: an integer, or a string of at most 25 characters. */
+  private checkNonce(body: any): string | number | undefined {
+    const { nonce } = body;
+    if (nonce === undefined || nonce === null) return undefined;
+    const e = new FormErrors();
+    if (typeof nonce === 'string') {
+      if (nonce.length > 25) e.add(['nonce'], 'BASE_TYPE_MAX_LENGTH', 'Must be 25 or fewer in length.');
+    } else if (!(typeof nonce === 'number' && Number.isInteger(nonce))) {
+      e.add(['nonce'], 'BASE_TYPE_INVALID', 'Must be a string or an integer.');
+    }
+    if (body.enforce_nonce !== undefined && typeof body.enforce_nonce !== 'boolean') e.add(['enforce_nonce'], 'BASE_TYPE_BOOLEAN', 'Must be either true or false.');
+    e.throwIfAny();
+    return nonce;
   }
 
   private listMessages(r: RestRequest, p: Record<string, string>): RestResponse {

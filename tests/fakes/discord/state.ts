@@ -28,6 +28,8 @@ export class FakeState {
   readonly dmChannels = new Map<string, any>();
   /** channelId → messages (newest last) */
   readonly messages = new Map<string, any[]>();
+  /** `${channelId}:${authorId}:${nonce}` → the message created with it and when (enforce_nonce). */
+  readonly nonces = new Map<string, { message: any; at: number }>();
   /** 'global' or guildId → commands */
   readonly commands = new Map<string, StoredCommand[]>();
   readonly botUser: FakeUser;

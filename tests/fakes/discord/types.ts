@@ -150,6 +150,13 @@ export interface RateLimitRule {
   scope?: 'user' | 'shared';
 }
 
+/** Message creates to store (and record) and then never answer: the client times out after Discord accepted it. */
+export interface HoldRule {
+  /** Matched against the path below /api/v10 (default: every message create). */
+  path?: RegExp;
+  times?: number;
+}
+
 export interface FailRule {
   method?: string;
   path: RegExp;
