@@ -19,9 +19,4 @@ export class PlexRemovalRepository {
       [[removal.userId, removal.machineIdentifier, removal.serverName, removal.plexShareId, removal.endedAt, at]],
     );
   }
-
-  async countForUser(userId: number): Promise<number> {
-    const rows = await this.sql.query('SELECT COUNT(*) AS n FROM plex_removals WHERE user_id = ?', [userId]);
-    return Number(rows[0]?.n ?? 0);
-  }
 }

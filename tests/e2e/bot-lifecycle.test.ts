@@ -130,7 +130,14 @@ describe.each(DATABASE_KINDS)('the bot on %s: lifecycle, /expiring and roles aft
       // The reminder reached O'Brien; Zoë's expiry notice could not (DMs closed), which is recorded on her.
       expect(h.discord.dms.map((d) => d.userId)).toEqual([IDS.member]);
       expect(h.discord.dms[0]!.content).toContain('2026-12-25');
-      expect(await q('SELECT COUNT(*) AS n FROM payment_notices')).toEqual([{ n: expect.anything() }]);
+      // Both notices are recorded: O'Brien's as delivered, Zoë's as failed (kept, so it is not retried).
+      const notices = await q(
+        'SELECT u.plex_id, n.kind, n.threshold_days, n.delivered_at, n.failure FROM payment_notices n JOIN users u ON u.id = n.user_id ORDER BY u.plex_id',
+      );
+      expect(notices.map((n) => ({ plexId: Number(n.plex_id), kind: n.kind, days: Number(n.threshold_days), delivered: n.delivered_at !== null, failure: n.failure }))).toEqual([
+        { plexId: SMALL_USERS.obrien, kind: 'reminder', days: 7, delivered: true, failure: null },
+        { plexId: SMALL_USERS.zoe, kind: 'expired', days: 0, delivered: false, failure: expect.stringContaining('50007') },
+      ]);
       const [zoe] = await q('SELECT dms_closed_at FROM users WHERE plex_id = ?', [SMALL_USERS.zoe]);
       expect(zoe!.dms_closed_at).not.toBeNull();
 

@@ -576,3 +576,207 @@ describe('fake Discord with short deadlines', () => {
     expect(v[0]).toContain('50027');
   });
 });
+
+describe('fake Discord rate limits: every 429 says how long to wait, and waiting is enforced', () => {
+  let fake: FakeDiscord;
+  let client: Client;
+  let apiUrl: string;
+  /** A request discord.js would not send (it honours Retry-After): the fake must catch a bot that does. */
+  const raw = (path: string) => fetch(`${apiUrl}/v10${path}`, { headers: { Authorization: `Bot ${TOKEN}` } });
+  const waitMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  beforeAll(async () => {
+    fake = new FakeDiscord({ token: TOKEN, applicationId: APP_ID, botUser: { id: BOT_ID, username: 'StreamsBot' }, guilds: [guildSpec()] });
+    ({ apiUrl } = await fake.start());
+    client = await loggedInClient(fake, apiUrl);
+  });
+
+  afterAll(async () => {
+    await client?.destroy();
+    await fake?.stop();
+  });
+
+  test('a route 429 carries Retry-After and the bucket headers; a request sent again before it expires is refused and recorded', async () => {
+    fake.rateLimit({ method: 'GET', path: /^\/guilds\/\d+\/roles$/, retryAfterSeconds: 0.5 });
+    const first = await raw(`/guilds/${GUILD_ID}/roles`);
+    expect(first.status).toBe(429);
+    expect(first.headers.get('retry-after')).toBe('1');
+    expect(first.headers.get('x-ratelimit-scope')).toBe('user');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(first.headers.get('x-ratelimit-reset-after')).toBe('0.500');
+    expect(first.headers.get('x-ratelimit-bucket')).toMatch(/^[0-9a-f]{32}$/);
+    expect(first.headers.get('x-ratelimit-global')).toBeNull();
+    expect(await first.json()).toEqual({ message: 'You are being rate limited.', retry_after: 0.5, global: false, code: 0 });
+    expect(fake.violations).toEqual([]); // an injected 429 is the fake's doing
+
+    const again = await raw(`/guilds/${GUILD_ID}/roles`);
+    expect(again.status).toBe(429);
+    expect(again.headers.get('retry-after')).toBe('1');
+    const body = (await again.json()) as { retry_after: number };
+    expect(body.retry_after).toBeGreaterThan(0);
+    expect(body.retry_after).toBeLessThanOrEqual(0.5);
+    expect(fake.rateLimitViolations).toEqual([
+      { method: 'GET', path: `/guilds/${GUILD_ID}/roles`, bucket: `GET:/guilds/:guild/roles:${GUILD_ID}`, earlyByMs: expect.any(Number) },
+    ]);
+    expect(fake.takeViolations()).toEqual([expect.stringMatching(new RegExp(`^GET /guilds/${GUILD_ID}/roles → 429: sent \\d+ ms before the Retry-After`))]);
+
+    // Another bucket is not limited; the limited one opens again once the time has passed.
+    expect((await raw(`/guilds/${GUILD_ID}/channels`)).status).toBe(200);
+    await waitMs(550);
+    expect((await raw(`/guilds/${GUILD_ID}/roles`)).status).toBe(200);
+    expect(fake.violations).toEqual([]);
+    expect(fake.rateLimitViolations).toHaveLength(1);
+  });
+
+  test('a global 429 has no bucket headers and holds back every route until it expires', async () => {
+    fake.rateLimit({ method: 'GET', path: /^\/guilds\/\d+\/roles$/, retryAfterSeconds: 0.4, global: true });
+    const first = await raw(`/guilds/${GUILD_ID}/roles`);
+    expect(first.status).toBe(429);
+    expect(first.headers.get('retry-after')).toBe('1');
+    expect(first.headers.get('x-ratelimit-global')).toBe('true');
+    expect(first.headers.get('x-ratelimit-scope')).toBe('global');
+    expect(first.headers.get('x-ratelimit-bucket')).toBeNull();
+    expect(await first.json()).toEqual({ message: 'You are being rate limited.', retry_after: 0.4, global: true });
+
+    const other = await raw(`/guilds/${GUILD_ID}/channels`);
+    expect(other.status).toBe(429);
+    expect(other.headers.get('x-ratelimit-global')).toBe('true');
+    expect(fake.rateLimitViolations.at(-1)).toMatchObject({ method: 'GET', path: `/guilds/${GUILD_ID}/channels`, bucket: 'global' });
+    expect(fake.takeViolations()).toHaveLength(1);
+    await waitMs(450);
+    expect((await raw(`/guilds/${GUILD_ID}/channels`)).status).toBe(200);
+    expect(fake.violations).toEqual([]);
+  });
+
+  test('discord.js waits out a global 429 and a 429 injected with failNext: no violation', async () => {
+    const guild = client.guilds.cache.get(GUILD_ID)!;
+    fake.rateLimit({ method: 'GET', path: /^\/guilds\/\d+\/roles$/, retryAfterSeconds: 0.3, global: true });
+    expect((await guild.roles.fetch()).size).toBe(5);
+    fake.failNext({ method: 'GET', path: /^\/guilds\/\d+\/channels$/, status: 429 });
+    expect((await guild.channels.fetch()).size).toBe(1);
+    const statuses = fake.restLog.filter((r) => r.path === `/guilds/${GUILD_ID}/channels`).map((r) => r.status);
+    expect(statuses.slice(-2)).toEqual([429, 200]);
+    expect(fake.rateLimitViolations).toHaveLength(2); // the two raw requests of the tests above, nothing from discord.js
+    expect(fake.violations).toEqual([]);
+  });
+});
+
+describe('fake Discord body limits: each check passes at the limit and fails one past it', () => {
+  let fake: FakeDiscord;
+  let client: Client;
+  let onNext: ReturnType<typeof makeDispatcher>;
+
+  beforeAll(async () => {
+    fake = new FakeDiscord({ token: TOKEN, applicationId: APP_ID, botUser: { id: BOT_ID, username: 'StreamsBot' }, guilds: [guildSpec()] });
+    const { apiUrl } = await fake.start();
+    client = await loggedInClient(fake, apiUrl);
+    onNext = makeDispatcher(client);
+    await client.application!.commands.set(commandData, GUILD_ID);
+  });
+
+  afterEach(() => {
+    // Each case takes the one violation it expects: anything left is a case that went wrong.
+    expect(fake.takeViolations()).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await client?.destroy();
+    await fake?.stop();
+  });
+
+  const s = (n: number, c = 'x') => c.repeat(n);
+  const button = (customId: string) => ({ type: 2, style: 1, label: 'Go', custom_id: customId });
+  const row = (...components: unknown[]) => ({ type: 1, components });
+  const select = (options: number, label = 'Option') => ({
+    type: 3,
+    custom_id: 'pick',
+    options: Array.from({ length: options }, (_, k) => ({ label: k === 0 ? label : `Option ${k}`, value: `v${k}` })),
+  });
+  const fields = (n: number, name = 'Name', value = 'Value') => Array.from({ length: n }, (_, k) => ({ name: k === 0 ? name : `Name ${k}`, value }));
+
+  /** Sends the body raw (no builder in between), as a bot that skips validation would. */
+  const post = (body: unknown) => client.rest.post(Routes.channelMessages(CHANNEL_ID), { body });
+
+  /** [check, body at the limit, body one past it, the error Discord names]. */
+  const messageCases: Array<[string, (over: boolean) => unknown, string]> = [
+    ['embed description (4096)', (o) => ({ embeds: [{ description: s(o ? 4097 : 4096) }] }), 'embeds[0].description[BASE_TYPE_MAX_LENGTH]'],
+    ['embed field count (25)', (o) => ({ embeds: [{ fields: fields(o ? 26 : 25) }] }), 'embeds[0].fields[BASE_TYPE_MAX_LENGTH]'],
+    ['embed field name (256)', (o) => ({ embeds: [{ fields: fields(1, s(o ? 257 : 256)) }] }), 'embeds[0].fields[0].name[BASE_TYPE_BAD_LENGTH]'],
+    ['embed field value (1024)', (o) => ({ embeds: [{ fields: fields(1, 'Name', s(o ? 1025 : 1024)) }] }), 'embeds[0].fields[0].value[BASE_TYPE_BAD_LENGTH]'],
+    [
+      'embed total size over all embeds (6000)',
+      (o) => ({ embeds: [{ title: s(200), description: s(2800) }, { description: s(o ? 3001 : 3000) }] }),
+      'embeds[MAX_EMBED_SIZE_EXCEEDED]',
+    ],
+    ['button custom_id (100)', (o) => ({ components: [row(button(s(o ? 101 : 100)))] }), 'components[0].components[0].custom_id[BASE_TYPE_BAD_LENGTH]'],
+    ['select custom_id (100)', (o) => ({ components: [row({ ...select(1), custom_id: s(o ? 101 : 100) })] }), 'components[0].components[0].custom_id[BASE_TYPE_BAD_LENGTH]'],
+    [
+      'action rows per message (5)',
+      (o) => ({ components: Array.from({ length: o ? 6 : 5 }, (_, k) => row(button(`b${k}`))) }),
+      'components[BASE_TYPE_MAX_LENGTH]',
+    ],
+    [
+      'buttons per action row (5)',
+      (o) => ({ components: [row(...Array.from({ length: o ? 6 : 5 }, (_, k) => button(`b${k}`)))] }),
+      'components[0].components[BASE_TYPE_BAD_LENGTH]',
+    ],
+    ['select options (25)', (o) => ({ components: [row(select(o ? 26 : 25))] }), 'components[0].components[0].options[BASE_TYPE_BAD_LENGTH]'],
+    ['select option label (100)', (o) => ({ components: [row(select(1, s(o ? 101 : 100)))] }), 'components[0].components[0].options[0].label[BASE_TYPE_BAD_LENGTH]'],
+  ];
+
+  test.each(messageCases)('message: %s', async (_name, body, error) => {
+    const sent = (await post(body(false))) as { id: string };
+    expect(fake.messagesIn(CHANNEL_ID).at(-1)?.id).toBe(sent.id);
+    expect(fake.violations).toEqual([]);
+    const err = await post(body(true)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DiscordAPIError);
+    expect(err).toMatchObject({ code: 50035, status: 400 });
+    const v = fake.takeViolations();
+    expect(v).toHaveLength(1);
+    expect(v[0]).toContain(`${error}:`);
+  });
+
+  const textInput = (over: Record<string, unknown> = {}) => ({ type: 4, custom_id: 'f', style: 1, ...over });
+  const label = (component: unknown, text = 'Field') => ({ type: 18, label: text, component });
+  const modal = (over: Record<string, unknown> = {}) => ({ custom_id: 'm', title: 'Title', components: [label(textInput())], ...over });
+  const modalCases: Array<[string, (over: boolean) => unknown, string]> = [
+    ['title (45)', (o) => modal({ title: s(o ? 46 : 45) }), 'data.title[BASE_TYPE_BAD_LENGTH]'],
+    ['custom_id (100)', (o) => modal({ custom_id: s(o ? 101 : 100) }), 'data.custom_id[BASE_TYPE_BAD_LENGTH]'],
+    [
+      'components (5)',
+      (o) => modal({ components: Array.from({ length: o ? 6 : 5 }, (_, k) => label(textInput({ custom_id: `f${k}` }))) }),
+      'data.components[BASE_TYPE_BAD_LENGTH]',
+    ],
+    ['label of a field (45)', (o) => modal({ components: [label(textInput(), s(o ? 46 : 45))] }), 'data.components[0].label[BASE_TYPE_BAD_LENGTH]'],
+    [
+      'legacy text input label (45)',
+      (o) => modal({ components: [row(textInput({ label: s(o ? 46 : 45) }))] }),
+      'data.components[0].components[0].label[BASE_TYPE_BAD_LENGTH]',
+    ],
+    ['text input custom_id (100)', (o) => modal({ components: [label(textInput({ custom_id: s(o ? 101 : 100) }))] }), 'data.components[0].component.custom_id[BASE_TYPE_BAD_LENGTH]'],
+    ['text input max_length (4000)', (o) => modal({ components: [label(textInput({ max_length: o ? 4001 : 4000 }))] }), 'data.components[0].component.max_length[NUMBER_TYPE_MAX]'],
+    ['text input value (4000)', (o) => modal({ components: [label(textInput({ value: s(o ? 4001 : 4000) }))] }), 'data.components[0].component.value[BASE_TYPE_MAX_LENGTH]'],
+    ['text input placeholder (100)', (o) => modal({ components: [label(textInput({ placeholder: s(o ? 101 : 100) }))] }), 'data.components[0].component.placeholder[BASE_TYPE_MAX_LENGTH]'],
+    ['select options in a modal (25)', (o) => modal({ components: [label(select(o ? 26 : 25))] }), 'data.components[0].component.options[BASE_TYPE_BAD_LENGTH]'],
+  ];
+
+  test.each(modalCases)('modal: %s', async (_name, data, error) => {
+    const answered = onNext(async (i) => {
+      if (!i.isChatInputCommand()) throw new Error('not a chat input');
+      const callback = (d: unknown) => client.rest.post(Routes.interactionCallback(i.id, i.token), { body: { type: 9, data: d }, auth: false });
+      // A refused callback does not acknowledge: the same interaction can still show the modal at the limit.
+      const err = await callback(data(true)).catch((e: unknown) => e);
+      await callback(data(false));
+      return err;
+    });
+    const h = fake.chatInput({ guildId: GUILD_ID, userId: ALICE, name: 'link' });
+    const err = await answered;
+    expect(err).toBeInstanceOf(DiscordAPIError);
+    expect(err).toMatchObject({ code: 50035, status: 400 });
+    expect(h.callbacks.map((c) => [c.type, c.status])).toEqual([[9, 400], [9, 204]]);
+    expect(h.modal()).toEqual(data(false));
+    const v = fake.takeViolations();
+    expect(v).toHaveLength(1);
+    expect(v[0]).toContain(`${error}:`);
+  });
+});

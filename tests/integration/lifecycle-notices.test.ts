@@ -1,8 +1,9 @@
 import { loadConfig } from '../../src/config/config';
 import { lifecycleJobs } from '../../src/jobs/lifecycle.jobs';
+import { LifecycleBusyError } from '../../src/services/lifecycle.service';
 import { DATABASE_KINDS } from '../support/databases';
 import { T0 } from '../support/harness';
-import { ADMIN_CHANNEL, DAY, discordIdOf, HOUR, ROLE_SUB, SMALL_USERS as U, startLifecycleBed, type LifecycleBed } from '../support/lifecycle';
+import { ADMIN_CHANNEL, DAY, discordIdOf, GUILD_ID, HOUR, ROLE_SUB, SMALL_USERS as U, startLifecycleBed, type LifecycleBed } from '../support/lifecycle';
 
 const END = new Date(T0.getTime() + 30 * DAY); // 2026-12-25T12:00Z, the default payment's end
 
@@ -124,16 +125,21 @@ describe.each(DATABASE_KINDS)('lifecycle reminders and expiry notices on %s', (k
     expect(dmsTo(U.obrien)).toHaveLength(1);
   });
 
-  it('two processes running the job at once: one acts, nothing is done twice', async () => {
+  it('two processes running the job at once: one acts, the others are refused, nothing is done twice', async () => {
     bed = await startLifecycleBed(kind, [{ plexId: U.obrien }, { plexId: U.unal }, { plexId: U.zoe, roles: [ROLE_SUB] }]);
     await bed.link([U.obrien, U.unal, U.zoe]);
     await bed.setDefaultEnd(U.zoe, new Date(END.getTime() - 10 * DAY));
     bed.clock.set(new Date(END.getTime() - 2 * DAY));
     const other = await bed.secondApp();
+    // The run that wins the lock is held inside it (its member list waits out a 1 s rate limit), so the
+    // other three surely start while it runs: without that they could simply run one after another.
+    bed.discord.rateLimit({ method: 'GET', path: new RegExp(`^/guilds/${GUILD_ID}/members$`), retryAfterSeconds: 1 });
     const outcomes = await Promise.allSettled([bed.app.lifecycle.run(), other.lifecycle.run(), bed.app.lifecycle.run(), other.lifecycle.run()]);
-    const done = outcomes.filter((o) => o.status === 'fulfilled');
-    expect(done.length).toBeGreaterThanOrEqual(1);
-    for (const o of outcomes) if (o.status === 'rejected') expect(String(o.reason)).toMatch(/lifecycle job is already running/);
+    expect(bed.discord.restLog.filter((e) => e.status === 429)).toHaveLength(1);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
+    expect(refused).toHaveLength(3);
+    for (const reason of refused) expect(reason).toBeInstanceOf(LifecycleBusyError);
     expect(bed.discord.dms.map((d) => d.userId).sort()).toEqual([discordIdOf(U.obrien), discordIdOf(U.unal), discordIdOf(U.zoe)].sort());
     expect(bed.discord.roleChanges).toHaveLength(3); // obrien + unal get it, zoe loses it
     // The database's unique key is the last line of defence, even without the lock.
@@ -149,6 +155,7 @@ describe.each(DATABASE_KINDS)('lifecycle reminders and expiry notices on %s', (k
       other.store.read((r) => r.notices.claim(userId, key, bed.clock.now())),
     ]);
     expect(claims.filter((c) => c !== null)).toHaveLength(1);
+    expect(bed.discord.violations).toEqual([]); // the held run waited out the rate limit
   });
 
   it('the scheduled jobs post a summary to the admin channel when they did something, nothing when quiet', async () => {

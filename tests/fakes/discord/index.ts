@@ -26,7 +26,7 @@
  *   (unregistered command while commands are registered, missing default_member_permissions, unknown option,
  *   modal field that the shown modal does not have, required input left empty, ...).
  * - Records: `commandRegistrations`, `dms`, `channelMessages`, `roleChanges`, `violations`, `restLog`,
- *   `gatewayIdentifies`, `gatewayResumes`; `takeViolations()` returns and clears the violations.
+ *   `rateLimitViolations`, `gatewayIdentifies`, `gatewayResumes`; `takeViolations()` returns and clears the violations.
  * - State: `member(guildId, userId)`, `guild(guildId)`, `commands(guildId?)`, `messagesIn(channelId)`;
  *   changes made "by someone else" (sent to the bot as gateway events): `addMember`, `removeMember`,
  *   `setMemberRoles`, `setDmsClosed`.
@@ -34,6 +34,10 @@
  *   timeout after Discord accepted it; `held` counts them), `rateLimit({ method?, path, retryAfterSeconds, times?, global?, scope? })`,
  *   `failNext({ method?, path, status, code?, message?, times? })` — `path` is matched against the path below
  *   /api/v10 without the query (e.g. /guilds/1/members/2/roles/3). Injected answers are not violations.
+ * - Rate limits are enforced: every 429 carries Retry-After (whole seconds) and the X-RateLimit-* headers, and closes
+ *   its bucket (method + route + major parameter: guild, channel or webhook/interaction token) for `retry_after`
+ *   seconds, or every authenticated route when global. A request sent there before that is refused with another 429
+ *   and recorded in `violations` and `rateLimitViolations`.
  * - Attachments: `attachment(filename, content, contentType?)` stores a file a user attached and returns its attachment
  *   object (`{ id, filename, size, url, proxy_url, content_type }`); pass `{ name, type: 11, value: attachment.id }` as
  *   a command option and the fake puts it in `resolved.attachments`. The bytes are served (GET, no auth) at its `url`
@@ -44,7 +48,8 @@
  * Form Body, empty message (50006), no acknowledgement within ackTimeoutMs, late acknowledgement (10062), second
  * acknowledgement (40060), callback type not allowed for the interaction (e.g. a modal answering a modal submit),
  * webhook use before the acknowledgement or after an autocomplete (10015), token older than tokenLifetimeMs (50027),
- * reading/editing an @original that does not exist (10008), wrong application id, gateway protocol errors.
+ * reading/editing an @original that does not exist (10008), wrong application id, gateway protocol errors, a request
+ * sent into a rate limit before its Retry-After expired.
  * Not violations (runtime conditions a bot must handle): 50007 DMs closed, 50013 role hierarchy / permissions,
  * 10007 unknown member, 10011 unknown role, 10003 unknown channel, 10013 unknown user, injected failures and 429s.
  *
@@ -88,6 +93,7 @@ import type {
   InteractionHandle,
   ModalSubmitParams,
   RateLimitRule,
+  RateLimitViolation,
   RestLogEntry,
   RoleChangeRecord,
   SelectParams,
@@ -120,6 +126,7 @@ export class FakeDiscord {
   readonly roleChanges: RoleChangeRecord[] = [];
   readonly violations: string[] = [];
   readonly restLog: RestLogEntry[] = [];
+  readonly rateLimitViolations: RateLimitViolation[] = [];
 
   private readonly gateway: FakeGateway;
   private readonly router: RestRouter;
@@ -134,6 +141,8 @@ export class FakeDiscord {
   held = 0;
   /** How long a message create's nonce is remembered (enforce_nonce): "a few minutes" at Discord. */
   nonceWindowMs = 5 * 60_000;
+  /** Buckets closed by a 429 (GLOBAL_BUCKET for the global limit): until when (Date.now() ms) and with which scope. */
+  private readonly closedBuckets = new Map<string, { until: number; scope: 'user' | 'shared' | 'global' }>();
   private readonly shownModals: Array<{ interaction: FakeInteraction; data: any; userId: string }> = [];
   private readonly debugOn: boolean;
   /** Files "uploaded" by users (attachment options), served from this server under /attachments/{id}/{filename}. */
@@ -489,12 +498,14 @@ export class FakeDiscord {
       if (found === 'method') throw new HttpError(405, { message: '405: Method Not Allowed', code: 0 }, true);
       bucket = `${method}:${found.route.template}`;
       if (found.route.auth && req.headers.authorization !== `Bot ${this.token}`) throw Errors.unauthorized();
-      const injected = this.injected(method, path);
+      const limitKey = rateLimitKey(bucket, found.params);
+      const refused = this.refuseIfLimited(limitKey, found.route.auth, method, path);
+      const injected = refused ?? this.injected(method, path, limitKey);
       if (injected) {
         log.status = injected.status;
         log.code = injected.body?.code;
         this.restLog.push(log);
-        this.send(res, injected.status, injected.body, bucket, injected.headers);
+        this.send(res, injected.status, injected.body, bucket, injected.headers, injected.status !== 429 || injected.body?.global !== true);
         return;
       }
       const body = await this.parseBody(req, raw);
@@ -559,39 +570,57 @@ export class FakeDiscord {
     }
   }
 
-  private injected(method: string, path: string): { status: number; body: any; headers: Record<string, string> } | undefined {
+  /**
+   * A request into a bucket (or, for authenticated routes, a global limit) that an earlier 429 closed: refused with
+   * another 429 for the time left, and recorded as a violation. Interaction routes are not under the global limit.
+   */
+  private refuseIfLimited(key: string, auth: boolean, method: string, path: string): Injected | undefined {
+    const now = Date.now();
+    const global = auth ? this.closedBuckets.get(GLOBAL_BUCKET) : undefined;
+    const closed = global && global.until > now ? { key: GLOBAL_BUCKET, ...global } : { key, ...this.closedBuckets.get(key) };
+    if (closed.until === undefined || closed.until <= now) return undefined;
+    const earlyByMs = closed.until - now;
+    const shown = redact(path);
+    this.rateLimitViolations.push({ method, path: shown, bucket: closed.key, earlyByMs });
+    this.violation(`${method} ${shown} → 429: sent ${earlyByMs} ms before the Retry-After of an earlier 429 on ${closed.key} expired`);
+    return tooManyRequests(earlyByMs / 1000, closed.scope!);
+  }
+
+  /** A 429 as Discord sends it; it closes the bucket (or everything, when global) for `seconds`. */
+  private rateLimited(key: string, seconds: number, scope: 'user' | 'shared' | 'global'): Injected {
+    this.closedBuckets.set(scope === 'global' ? GLOBAL_BUCKET : key, { until: Date.now() + seconds * 1000, scope });
+    return tooManyRequests(seconds, scope);
+  }
+
+  private injected(method: string, path: string, limitKey: string): Injected | undefined {
     const matches = (r: { method?: string; path: RegExp }) => (!r.method || r.method.toUpperCase() === method) && r.path.test(path);
     const rl = this.rateRules.find((r) => r.left > 0 && matches(r));
     if (rl) {
       rl.left -= 1;
-      const s = rl.retryAfterSeconds;
-      const global = rl.global ?? false;
-      return {
-        status: 429,
-        body: { message: 'You are being rate limited.', retry_after: s, global, ...(global ? {} : { code: 0 }) },
-        headers: {
-          'Retry-After': String(Math.ceil(s)),
-          'X-RateLimit-Scope': global ? 'global' : (rl.scope ?? 'user'),
-          ...(global ? { 'X-RateLimit-Global': 'true' } : { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset-After': s.toFixed(3), 'X-RateLimit-Reset': ((Date.now() / 1000) + s).toFixed(3) }),
-        },
-      };
+      return this.rateLimited(limitKey, rl.retryAfterSeconds, rl.global ? 'global' : (rl.scope ?? 'user'));
     }
     const f = this.failRules.find((r) => r.left > 0 && matches(r));
     if (f) {
       f.left -= 1;
+      if (f.status === 429) return this.rateLimited(limitKey, 1, 'user');
       const body = f.status >= 500 ? { message: `${f.status}: ${f.message ?? 'Internal Server Error'}`, code: 0 } : { message: f.message ?? 'Injected failure', code: f.code ?? 0 };
       return { status: f.status, body, headers: {} };
     }
     return undefined;
   }
 
-  private send(res: http.ServerResponse, status: number, body: any, bucket: string, extra: Record<string, string> = {}): void {
+  private send(res: http.ServerResponse, status: number, body: any, bucket: string, extra: Record<string, string> = {}, bucketHeaders = true): void {
+    // A global 429 is about no bucket: Discord sends it without the per-route headers.
     const headers: Record<string, string> = {
-      'X-RateLimit-Limit': '5',
-      'X-RateLimit-Remaining': '4',
-      'X-RateLimit-Reset': (Date.now() / 1000 + 1).toFixed(3),
-      'X-RateLimit-Reset-After': '1.000',
-      'X-RateLimit-Bucket': createHash('sha1').update(bucket).digest('hex').slice(0, 32),
+      ...(bucketHeaders
+        ? {
+            'X-RateLimit-Limit': '5',
+            'X-RateLimit-Remaining': '4',
+            'X-RateLimit-Reset': (Date.now() / 1000 + 1).toFixed(3),
+            'X-RateLimit-Reset-After': '1.000',
+            'X-RateLimit-Bucket': createHash('sha1').update(bucket).digest('hex').slice(0, 32),
+          }
+        : {}),
       ...extra,
     };
     if (status === 204 || body === undefined) {
@@ -901,6 +930,37 @@ export class FakeDiscord {
       return { type: 18, id, component };
     });
   }
+}
+
+type Injected = { status: number; body: any; headers: Record<string, string> };
+
+const GLOBAL_BUCKET = 'global';
+
+/** Discord limits per route and major parameter (guild, channel, webhook or interaction token; the token only hashed, as keys reach messages). */
+function rateLimitKey(bucket: string, params: Record<string, string>): string {
+  const token = params.token !== undefined ? createHash('sha1').update(params.token).digest('hex').slice(0, 12) : undefined;
+  const major = params.channel ?? params.guild ?? (token !== undefined ? `${params.app ?? params.id}/${token}` : undefined);
+  return major === undefined ? bucket : `${bucket}:${major}`;
+}
+
+/**
+ * Discord's 429: `retry_after` in the body to the millisecond, `Retry-After` in whole seconds (rounded up), and for a
+ * route limit the bucket headers with nothing remaining until the reset.
+ */
+function tooManyRequests(seconds: number, scope: 'user' | 'shared' | 'global'): Injected {
+  const global = scope === 'global';
+  const s = Math.round(seconds * 1000) / 1000;
+  return {
+    status: 429,
+    body: { message: 'You are being rate limited.', retry_after: s, global, ...(global ? {} : { code: 0 }) },
+    headers: {
+      'Retry-After': String(Math.max(1, Math.ceil(s))),
+      'X-RateLimit-Scope': scope,
+      ...(global
+        ? { 'X-RateLimit-Global': 'true' }
+        : { 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset-After': s.toFixed(3), 'X-RateLimit-Reset': (Date.now() / 1000 + s).toFixed(3) }),
+    },
+  };
 }
 
 function redact(path: string): string {

@@ -157,9 +157,21 @@ export interface HoldRule {
   times?: number;
 }
 
+/** A request sent to a bucket (or, under a global limit, to any route) before an earlier 429's Retry-After expired. */
+export interface RateLimitViolation {
+  method: string;
+  /** Path below /api/v10 (interaction and webhook tokens redacted). */
+  path: string;
+  /** The rate-limit bucket: method, route template and major parameter, or "global". */
+  bucket: string;
+  /** How long before the end of the limit the request came. */
+  earlyByMs: number;
+}
+
 export interface FailRule {
   method?: string;
   path: RegExp;
+  /** 429 is answered as `rateLimit` answers it (Retry-After 1 s): a 429 without Retry-After makes discord.js retry in a tight loop. */
   status: number;
   code?: number;
   message?: string;

@@ -35,6 +35,8 @@ export abstract class FakeHttpServer {
   private faults: Array<Fault & { left: number }> = [];
   private server: http.Server | null = null;
   private readonly sockets = new Set<Socket>();
+  /** Pending delayMs waits: stop() ends them, or their timers keep a jest worker alive after the suite. */
+  private readonly delays = new Map<NodeJS.Timeout, () => void>();
 
   protected abstract handle(request: RecordedRequest): JsonAnswer;
 
@@ -50,6 +52,11 @@ export abstract class FakeHttpServer {
   }
 
   async stop(): Promise<void> {
+    for (const [timer, end] of this.delays) {
+      clearTimeout(timer);
+      end();
+    }
+    this.delays.clear();
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     this.server = null;
@@ -67,6 +74,22 @@ export abstract class FakeHttpServer {
     this.requests.length = 0;
   }
 
+  /** Resolves true after ms, or false early when the client went away or the fake was stopped. */
+  private delay(ms: number, res: http.ServerResponse): Promise<boolean> {
+    return new Promise((resolve) => {
+      const end = (live: boolean): void => {
+        clearTimeout(timer);
+        this.delays.delete(timer);
+        res.off('close', gone);
+        resolve(live);
+      };
+      const gone = (): void => end(false);
+      const timer = setTimeout(() => end(!res.destroyed), ms);
+      this.delays.set(timer, gone);
+      res.once('close', gone);
+    });
+  }
+
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -76,7 +99,7 @@ export abstract class FakeHttpServer {
     const fault = this.faults.find((f) => f.left > 0 && f.path.test(request.path) && (!f.method || f.method.toUpperCase() === request.method));
     if (fault) {
       fault.left--;
-      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.delayMs && !(await this.delay(fault.delayMs, res))) return;
       if (fault.destroy) {
         req.socket.destroy();
         return;
