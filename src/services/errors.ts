@@ -39,3 +39,13 @@ export class AmbiguousUserError extends DomainError {
     );
   }
 }
+
+/** The holder of a lock lost its lease (renewal failed, or found another holder): its work stops. */
+export class LeaseLostError extends DomainError {
+  constructor(
+    readonly lockName: string,
+    readonly reason: string,
+  ) {
+    super(`lost the "${lockName}" lock (${reason}): the work stopped, and what it had not committed was rolled back`);
+  }
+}
