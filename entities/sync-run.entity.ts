@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 export type SyncKind = 'users' | 'shared-servers';
-export type SyncOutcome = 'running' | 'succeeded' | 'failed';
+/** 'abandoned': left running by a process that died; marked so at the next start. */
+export type SyncOutcome = 'running' | 'succeeded' | 'failed' | 'abandoned';
 
 /** An audit record of one sync: kept even when the sync fails and its changes are rolled back. */
 @Entity({ name: 'sync_runs' })

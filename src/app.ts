@@ -9,6 +9,7 @@ import { Store } from './repositories/store';
 import { CatalogService } from './services/catalog.service';
 import { DirectoryService } from './services/directory.service';
 import { LockService } from './services/lock.service';
+import { abandonDeadRuns } from './services/sync-common';
 import { PaymentsImportService } from './services/payments-import.service';
 import { configuredSources } from './payments/configured-sources';
 import { SharedServersSyncService } from './services/shared-servers-sync.service';
@@ -57,7 +58,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const clock = overrides.clock ?? systemClock;
   const dataSource = await openDatabase(config.DATABASE_URL, { logger: overrides.queryLogger });
   const store = new Store(dataSource);
-  const locks = new LockService(store, clock, config.SYNC_LOCK_TTL_SECONDS * 1000);
+  const locks = new LockService(store, config.SYNC_LOCK_TTL_SECONDS * 1000);
+  // A sync whose process died (killed, crashed, power cut) would show as running for ever.
+  const abandoned = await abandonDeadRuns(store, clock).catch((error: unknown) => {
+    logger.warn({ reason: (error as Error).message }, 'could not mark abandoned sync runs');
+    return 0;
+  });
+  if (abandoned > 0) logger.info({ abandoned }, 'marked sync runs left running by a stopped process as abandoned');
   let plex = overrides.plex;
   const getPlex = (): PlexTvApi =>
     (plex ??= new PlexTvClient({

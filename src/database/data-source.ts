@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Database as BetterSqlite3Database } from 'better-sqlite3';
 import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from 'typeorm';
 import { ENTITIES } from '../../entities';
 import { MIGRATIONS } from '../../migrations';
@@ -26,6 +27,16 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   throw new Error('DATABASE_URL: must start with sqlite: or mysql:// (mariadb:// works too)');
 }
 
+/**
+ * Text as searches compare it: lower case by Unicode rules, accents dropped, the way MariaDB's
+ * utf8mb4_unicode_ci compares. Registered on every SQLite connection as SQLITE_FOLD, because
+ * SQLite's own LOWER() and LIKE only fold ASCII ("ünal" would never find "Ünal").
+ */
+export function foldText(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+}
+export const SQLITE_FOLD = 'fold_text';
+
 /** How long a SQLite connection waits for another process's write lock before failing. */
 const SQLITE_BUSY_TIMEOUT_MS = 10_000;
 
@@ -45,10 +56,11 @@ export function dataSourceOptions(target: DatabaseTarget, logger?: TypeOrmLogger
       type: 'better-sqlite3',
       database: target.location,
       timeout: SQLITE_BUSY_TIMEOUT_MS,
-      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+      prepareDatabase: (db: Pick<BetterSqlite3Database, 'pragma' | 'function'>) => {
         db.pragma('journal_mode = WAL');
         db.pragma('foreign_keys = ON');
         db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+        db.function(SQLITE_FOLD, { deterministic: true }, (v: unknown) => (typeof v === 'string' ? foldText(v) : v));
       },
     };
   }

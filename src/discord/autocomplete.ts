@@ -1,5 +1,4 @@
 import type { AutocompleteInteraction } from 'discord.js';
-import { NotFoundError } from '../services/errors';
 import type { BotContext } from './types';
 
 /** Suggests the owner's servers by name; the value is the machine identifier. */
@@ -33,13 +32,10 @@ export async function suggestUsers(interaction: AutocompleteInteraction, ctx: Bo
 }
 
 /**
- * The plex.tv id behind a user option or field: the id an autocomplete pick puts there, or else the
- * best match for what was typed. `hint` ends the message when nothing matches.
+ * The plex.tv id behind a user option or field: the id an autocomplete pick puts there, or the one
+ * user what was typed names. Several matches are refused with the candidates listed; `hint` ends
+ * the message of a refusal.
  */
 export async function resolveUser(text: string, ctx: BotContext, hint?: string): Promise<number> {
-  const trimmed = text.trim();
-  if (/^\d{1,15}$/.test(trimmed)) return Number(trimmed);
-  const [best] = await ctx.app.users.search(trimmed, 1);
-  if (!best) throw new NotFoundError(`no user matches "${trimmed}"${hint ? `: ${hint}` : ''}`);
-  return best.plexId;
+  return ctx.app.users.identify(text, hint);
 }

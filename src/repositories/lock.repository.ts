@@ -8,35 +8,59 @@ export class LockRepository {
 
   /**
    * Takes the lease if nobody holds it or the holder's lease ran out. Both paths are single
-   * statements whose success the database decides, so two processes cannot both win.
+   * statements whose success the database decides, so two processes cannot both win. "Now" is
+   * the database's clock, never a process's: processes on machines whose clocks disagree still
+   * agree on when a lease ends.
    */
-  async tryAcquire(name: string, holder: string, now: Date, expiresAt: Date): Promise<LockAttempt> {
+  async tryAcquire(name: string, holder: string, ttlMs: number): Promise<LockAttempt> {
+    const now = this.now();
+    const later = this.later(ttlMs);
     const taken = await this.affected(
-      'UPDATE locks SET holder = ?, acquired_at = ?, expires_at = ? WHERE name = ? AND expires_at < ?',
-      [holder, now, expiresAt, name, now],
+      `UPDATE locks SET holder = ?, acquired_at = ${now}, expires_at = ${later.sql} WHERE name = ? AND expires_at < ${now}`,
+      [holder, later.param, name],
     );
     if (taken > 0) return { acquired: true };
     try {
-      await this.sql.insertMany('locks', ['name', 'holder', 'acquired_at', 'expires_at'], [[name, holder, now, expiresAt]]);
+      await this.sql.query(`INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ${now}, ${later.sql})`, [name, holder, later.param]);
       return { acquired: true };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
     }
     const rows = await this.sql.query('SELECT holder, acquired_at FROM locks WHERE name = ?', [name]);
     const row = rows[0];
-    if (!row) return this.tryAcquire(name, holder, now, expiresAt);
+    if (!row) return this.tryAcquire(name, holder, ttlMs);
     return { acquired: false, holder: String(row.holder), since: readDate(row.acquired_at) as Date };
   }
 
-  async renew(name: string, holder: string, expiresAt: Date): Promise<boolean> {
-    return (await this.affected('UPDATE locks SET expires_at = ? WHERE name = ? AND holder = ?', [expiresAt, name, holder])) > 0;
+  /** Pushes the end of the lease `ttlMs` past the database's now; false when `holder` no longer holds it. */
+  async renew(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const later = this.later(ttlMs);
+    return (await this.affected(`UPDATE locks SET expires_at = ${later.sql} WHERE name = ? AND holder = ?`, [later.param, name, holder])) > 0;
   }
 
   async release(name: string, holder: string): Promise<void> {
     await this.sql.query('DELETE FROM locks WHERE name = ? AND holder = ?', [name, holder]);
   }
 
-  private async affected(sql: string, params: Array<string | Date>): Promise<number> {
+  /** The holder of a lease that has not run out, by the database's clock. */
+  async liveHolder(name: string): Promise<string | null> {
+    const rows = await this.sql.query(`SELECT holder FROM locks WHERE name = ? AND expires_at >= ${this.now()}`, [name]);
+    return rows[0] ? String(rows[0].holder) : null;
+  }
+
+  /** The database's "now" in the format the datetime(3) columns hold (UTC, as every date here). */
+  private now(): string {
+    return this.sql.dialect === 'mysql' ? 'UTC_TIMESTAMP(3)' : "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+  }
+
+  private later(ttlMs: number): { sql: string; param: string | number } {
+    const ms = Math.max(0, Math.round(ttlMs));
+    return this.sql.dialect === 'mysql'
+      ? { sql: 'DATE_ADD(UTC_TIMESTAMP(3), INTERVAL ? MICROSECOND)', param: ms * 1000 }
+      : { sql: "strftime('%Y-%m-%d %H:%M:%f', 'now', ?)", param: `+${(ms / 1000).toFixed(3)} seconds` };
+  }
+
+  private async affected(sql: string, params: Array<string | number>): Promise<number> {
     return (await this.sql.execute(sql, params)).affected;
   }
 }

@@ -57,6 +57,17 @@ export class Store {
     return this.serialized(() => this.dataSource.transaction((manager) => work(this.repositories(manager))));
   }
 
+  /**
+   * Runs at once, not queued behind this process's other work: for lease renewals, which must not
+   * wait for the lock holder's own long transaction. On SQLite (one connection) a statement sent
+   * while a transaction is open joins it, and is committed with it: while that transaction holds
+   * SQLite's write lock no other process can take the lease anyway, and when it commits the lease
+   * is fresh, so the TTL never runs out under a long transaction.
+   */
+  immediate<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return work(this.repositories(this.dataSource.manager));
+  }
+
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
     if (this.dataSource.isInitialized) await this.dataSource.destroy();

@@ -1,15 +1,5 @@
 import type { SyncKind, SyncOutcome } from '../../entities';
-import { readDate, type Sql } from './sql';
-
-export interface SyncRunRow {
-  id: number;
-  kind: SyncKind;
-  startedAt: Date;
-  finishedAt: Date | null;
-  outcome: SyncOutcome;
-  counts: Record<string, number> | null;
-  error: string | null;
-}
+import type { Sql } from './sql';
 
 export class SyncRunRepository {
   constructor(private readonly sql: Sql) {}
@@ -30,18 +20,18 @@ export class SyncRunRepository {
     ]);
   }
 
-  async latest(limit = 20): Promise<SyncRunRow[]> {
-    const rows = await this.sql.query(
-      `SELECT id, kind, started_at, finished_at, outcome, counts, error FROM sync_runs ORDER BY id DESC LIMIT ${Math.floor(limit)}`,
+  /** Marks runs still "running" as abandoned (all, or all but the newest); answers how many. */
+  async abandonRunning(at: Date, options: { keepNewest: boolean }): Promise<number> {
+    let newest = Infinity;
+    if (options.keepNewest) {
+      const rows = await this.sql.query<{ id: number | null }>("SELECT MAX(id) AS id FROM sync_runs WHERE outcome = 'running'");
+      if (rows[0]?.id === null || rows[0]?.id === undefined) return 0;
+      newest = Number(rows[0].id);
+    }
+    const { affected } = await this.sql.execute(
+      `UPDATE sync_runs SET outcome = 'abandoned', finished_at = ?, error = ? WHERE outcome = 'running'${Number.isFinite(newest) ? ' AND id < ?' : ''}`,
+      [at, 'the process running it stopped before it finished', ...(Number.isFinite(newest) ? [newest] : [])],
     );
-    return rows.map((r) => ({
-      id: Number(r.id),
-      kind: r.kind as SyncKind,
-      startedAt: readDate(r.started_at) as Date,
-      finishedAt: readDate(r.finished_at),
-      outcome: r.outcome as SyncOutcome,
-      counts: r.counts ? (JSON.parse(String(r.counts)) as Record<string, number>) : null,
-      error: (r.error as string | null) ?? null,
-    }));
+    return affected;
   }
 }

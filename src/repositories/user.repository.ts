@@ -1,4 +1,5 @@
 import type { UserClass } from '../../entities';
+import { foldText, SQLITE_FOLD } from '../database/data-source';
 import { readBool, readDate, type Sql, type SqlValue } from './sql';
 
 /** The fields plex.tv owns: a sync may overwrite these and nothing else. */
@@ -62,18 +63,42 @@ export class UserRepository {
     return rows[0] ? toUser(rows[0]) : null;
   }
 
-  /** Candidates for a search box: a substring of username, email, title or Discord username. */
+  /** Candidates for a search box: a substring of username, email, title or Discord username, without case or accents. */
   async search(text: string, limit: number): Promise<UserRow[]> {
+    const where = this.matching(text);
+    const rows = await this.sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE ${where.sql} ORDER BY title, id LIMIT ${Math.floor(limit)}`, where.params);
+    return rows.map(toUser);
+  }
+
+  /** How many users `search` would find without a limit. */
+  async countMatching(text: string): Promise<number> {
+    const where = this.matching(text);
+    const rows = await this.sql.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM users WHERE ${where.sql}`, where.params);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  private matching(text: string): { sql: string; params: string[] } {
     // '!' escapes LIKE's wildcards: a backslash means different things in SQLite and MySQL literals.
-    const like = `%${text.toLowerCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
+    const like = `%${foldText(text).replace(/[!%_]/g, (c) => `!${c}`)}%`;
+    const columns = ['title', "COALESCE(username, '')", "COALESCE(email, '')", "COALESCE(discord_username, '')"];
+    return { sql: columns.map((c) => `${this.folded(c)} LIKE ? ESCAPE '!'`).join(' OR '), params: columns.map(() => like) };
+  }
+
+  /** Users whose plex.tv username, plex.tv email or Discord username is `text` (without case or accents): names that each belong to one account. */
+  async findByIdentifier(text: string): Promise<UserRow[]> {
+    const folded = foldText(text);
     const rows = await this.sql.query(
       `SELECT ${USER_COLUMNS} FROM users
-        WHERE LOWER(title) LIKE ? ESCAPE '!' OR LOWER(COALESCE(username, '')) LIKE ? ESCAPE '!'
-           OR LOWER(COALESCE(email, '')) LIKE ? ESCAPE '!' OR LOWER(COALESCE(discord_username, '')) LIKE ? ESCAPE '!'
-        ORDER BY title, id LIMIT ${Math.floor(limit)}`,
-      [like, like, like, like],
+        WHERE ${this.folded('username')} = ? OR ${this.folded('email')} = ? OR ${this.folded('discord_username')} = ?
+        ORDER BY title, id`,
+      [folded, folded, folded],
     );
     return rows.map(toUser);
+  }
+
+  /** A column compared without case or accents on both databases (SQLite's LOWER stops at ASCII; MariaDB's collation ignores both). */
+  private folded(column: string): string {
+    return this.sql.dialect === 'sqlite' ? `${SQLITE_FOLD}(${column})` : `LOWER(${column})`;
   }
 
   /** Users other than `exceptId` that already hold this PayPal email or Discord ID. */

@@ -96,7 +96,9 @@ export class LifecycleService {
   async run(options: RunOptions = {}): Promise<LifecycleRunResult> {
     return this.execute(options, async (ctx, discord, evaluations) => {
       await syncRoles(ctx, discord, evaluations);
+      ctx.signal?.throwIfAborted();
       await sendNotices(ctx, () => discord, evaluations, this.deps.settings);
+      ctx.signal?.throwIfAborted();
       await removeExpired(ctx, this.deps.plex, evaluations);
     });
   }
@@ -199,9 +201,9 @@ export class LifecycleService {
     const dryRun = options.dryRun === true;
     if (options.at && !dryRun) throw new DomainError('a run "at" another date is only possible as a dry run');
     const discord = this.deps.discord();
-    const work = async () => {
+    const work = async (signal?: AbortSignal) => {
       const now = options.at ?? this.deps.clock.now();
-      const ctx = this.context(now, dryRun);
+      const ctx = { ...this.context(now, dryRun), signal };
       const evaluations = await this.deps.statuses.evaluateAll(now);
       try {
         await steps(ctx, discord, evaluations);
@@ -213,7 +215,7 @@ export class LifecycleService {
     };
     if (dryRun) return work();
     try {
-      return await this.deps.locks.withLock(LOCK_NAME, work);
+      return await this.deps.locks.withLock(LOCK_NAME, ({ signal }) => work(signal));
     } catch (error) {
       if (error instanceof SyncAlreadyRunningError) throw new LifecycleBusyError(error.since);
       throw error;

@@ -15,6 +15,7 @@ import { refundOutcome } from './payments-import/refunds';
 import { emptySummary, type ImportNotice, type ImportSummary } from './payments-import/summary';
 import { eventView, paymentView, unmatchedView, type AssignResult, type UnmatchedView, type UserPaymentsView } from './payments-import/views';
 import { noProgress, type ProgressListener } from './progress';
+import { checkingProgress } from './sync-common';
 import { computeStatus, describeStatus } from './status';
 
 export type { ImportSummary, ImportNotice } from './payments-import/summary';
@@ -62,7 +63,14 @@ export class PaymentsImportService {
     }
     const work = (repos: Repositories) => this.apply(repos, parsed.transactions, summary, dryRun, onProgress);
     if (dryRun) await this.deps.store.read(work);
-    else await this.locked(() => this.deps.store.transaction(work));
+    else
+      await this.locked((signal) =>
+        this.deps.store.transaction(async (repos) => {
+          await this.apply(repos, parsed.transactions, summary, false, checkingProgress(onProgress, signal));
+          // The last moment to give up: throwing here rolls the import back.
+          signal.throwIfAborted();
+        }),
+      );
     summary.durationMs = Date.now() - started;
     return summary;
   }
@@ -76,7 +84,7 @@ export class PaymentsImportService {
         'no payment API is configured: set PAYPAL_CLIENT_ID and PAYPAL_CLIENT_SECRET, or STRIPE_SECRET_KEY (or import a PayPal CSV with "payments import")',
       );
     }
-    return this.locked(async () => {
+    return this.locked(async (signal) => {
       const until = this.deps.clock.now();
       if (options.since && options.since.getTime() > until.getTime()) throw new DomainError('--since is in the future');
       // Everything is fetched before anything is written: a failure on any page leaves the data and the cursors as they were.
@@ -85,6 +93,7 @@ export class PaymentsImportService {
         onProgress({ phase: `fetching from ${source.name}`, done: i, total: sources.length });
         const since = options.since ?? (await this.deps.store.read((repos) => this.resumePoint(repos, source, until)));
         fetched.push({ source, since, result: await source.fetch(since, until) });
+        signal.throwIfAborted();
       }
       onProgress({ phase: 'fetching', done: sources.length, total: sources.length });
       const summary = emptySummary(false);
@@ -99,8 +108,9 @@ export class PaymentsImportService {
         for (const message of f.result.notes) summary.notices.push({ kind: 'source', transactionId: null, message });
       }
       await this.deps.store.transaction(async (repos) => {
-        await this.apply(repos, fetched.flatMap((f) => f.result.transactions), summary, false, onProgress);
+        await this.apply(repos, fetched.flatMap((f) => f.result.transactions), summary, false, checkingProgress(onProgress, signal));
         for (const f of fetched) await repos.importCursors.set(f.source.name, f.result.syncedThrough, this.deps.clock.now());
+        signal.throwIfAborted();
       });
       summary.durationMs = Date.now() - started;
       return summary;
@@ -121,9 +131,10 @@ export class PaymentsImportService {
     plexId: number,
     options: { rememberEmail?: boolean; rememberSubscription?: boolean } = {},
   ): Promise<AssignResult> {
-    return this.locked(() =>
+    return this.locked((signal) =>
       this.deps.store.transaction(async (repos) => {
         const now = this.deps.clock.now();
+        signal.throwIfAborted();
         const row = await repos.unmatchedPayments.findById(unmatchedId);
         if (!row) throw new NotFoundError(`no unmatched payment #${unmatchedId}: see "payments unmatched"`);
         if (row.paymentId !== null) throw new DomainError(`unmatched payment #${unmatchedId} (${row.transactionId}) is already a payment`);
@@ -305,9 +316,9 @@ export class PaymentsImportService {
     );
   }
 
-  private async locked<T>(work: () => Promise<T>): Promise<T> {
+  private async locked<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
     try {
-      return await this.deps.locks.withLock(PAYMENTS_LOCK, work);
+      return await this.deps.locks.withLock(PAYMENTS_LOCK, ({ signal }) => work(signal));
     } catch (error) {
       if (error instanceof SyncAlreadyRunningError) throw new DomainError(`a payments import is already running since ${error.since.toISOString()}`);
       throw error;

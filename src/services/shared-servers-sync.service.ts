@@ -2,7 +2,7 @@ import type { PlexShare } from '../plex/schemas';
 import type { ServerRow } from '../repositories/server.repository';
 import type { ShareFields, ShareRow } from '../repositories/shared-server.repository';
 import { noProgress, type ProgressListener } from './progress';
-import { runRecorded, syncServers, type SyncDeps } from './sync-common';
+import { checkingProgress, runRecorded, syncServers, type SyncDeps } from './sync-common';
 
 /** plex.tv requests in flight at once: one request per server, but not all servers at the same moment. */
 const PARALLEL_REQUESTS = 4;
@@ -59,8 +59,9 @@ export class SharedServersSyncService {
     return runRecorded(
       this.deps,
       'shared-servers',
-      async () => {
+      async (signal) => {
         const started = Date.now();
+        const progress = checkingProgress(onProgress, signal);
         const plexServers = await this.deps.plex.getOwnedServers();
         const settings = new Map(
           (await this.deps.store.read((r) => r.servers.list())).map((s) => [s.machineIdentifier, s.enabled]),
@@ -68,12 +69,12 @@ export class SharedServersSyncService {
         const enabled = plexServers.filter((s) => settings.get(s.machineIdentifier) !== false);
         const fetched = new Map<string, PlexShare[]>();
         let fetchedCount = 0;
-        onProgress({ phase: 'fetching shares from plex.tv', done: 0, total: enabled.length });
+        progress({ phase: 'fetching shares from plex.tv', done: 0, total: enabled.length });
         await mapConcurrently(enabled, PARALLEL_REQUESTS, async (server) => {
           fetched.set(server.machineIdentifier, await this.deps.plex.getShares(server.machineIdentifier));
-          onProgress({ phase: 'fetching shares from plex.tv', done: ++fetchedCount, total: enabled.length });
+          progress({ phase: 'fetching shares from plex.tv', done: ++fetchedCount, total: enabled.length });
         });
-        onProgress({ phase: 'writing shares', done: 0, total: enabled.length });
+        progress({ phase: 'writing shares', done: 0, total: enabled.length });
         const summary = await this.deps.store.transaction(async (repos) => {
           const now = this.deps.clock.now();
           const servers = await syncServers(repos, plexServers, this.deps.defaultImportAs, now, false);
@@ -101,8 +102,10 @@ export class SharedServersSyncService {
             result.unchanged += diff.summary.unchanged;
             result.removed += diff.summary.removed;
             result.skippedUnknownUsers += diff.skippedUnknownUsers;
-            onProgress({ phase: 'writing shares', done: ++done, total: enabled.length });
+            progress({ phase: 'writing shares', done: ++done, total: enabled.length });
           }
+          // The last moment to give up: throwing here rolls the whole sync back.
+          signal.throwIfAborted();
           return result;
         });
         summary.durationMs = Date.now() - started;

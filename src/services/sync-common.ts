@@ -4,6 +4,7 @@ import type { PlexTvApi } from '../plex/plex-tv.client';
 import type { PlexServer } from '../plex/schemas';
 import type { ServerRow } from '../repositories/server.repository';
 import type { Repositories, Store } from '../repositories/store';
+import type { ProgressListener } from './progress';
 import type { LockService } from './lock.service';
 
 /** What both syncs are built from. */
@@ -26,13 +27,13 @@ export const SYNC_LOCK = 'plex-sync';
 export async function runRecorded<T>(
   deps: SyncDeps,
   kind: SyncKind,
-  work: () => Promise<T>,
+  work: (signal: AbortSignal) => Promise<T>,
   counts: (result: T) => Record<string, number>,
 ): Promise<T> {
-  return deps.locks.withLock(SYNC_LOCK, async () => {
+  return deps.locks.withLock(SYNC_LOCK, async ({ signal }) => {
     const runId = await deps.store.read((r) => r.syncRuns.start(kind, deps.clock.now()));
     try {
-      const result = await work();
+      const result = await work(signal);
       await deps.store.read((r) => r.syncRuns.finish(runId, 'succeeded', deps.clock.now(), counts(result), null));
       return result;
     } catch (error) {
@@ -42,6 +43,26 @@ export async function runRecorded<T>(
       throw error;
     }
   });
+}
+
+/**
+ * Marks the sync runs a dead process left "running" as abandoned. Syncs never overlap (they
+ * share one lock), so when the lock is free no run is alive, and when it is held only the newest
+ * run can be its holder's.
+ */
+export async function abandonDeadRuns(store: Store, clock: Clock): Promise<number> {
+  return store.transaction(async (r) => {
+    const held = (await r.locks.liveHolder(SYNC_LOCK)) !== null;
+    return r.syncRuns.abandonRunning(clock.now(), { keepNewest: held });
+  });
+}
+
+/** A progress listener that also stops the work between batches once the lease is lost. */
+export function checkingProgress(onProgress: ProgressListener, signal: AbortSignal | undefined): ProgressListener {
+  return (progress) => {
+    signal?.throwIfAborted();
+    onProgress(progress);
+  };
 }
 
 /**

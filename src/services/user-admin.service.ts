@@ -4,7 +4,7 @@ import type { PaymentRow } from '../repositories/payment.repository';
 import type { PlanRow } from '../repositories/plan.repository';
 import type { Repositories, Store } from '../repositories/store';
 import type { UserRow } from '../repositories/user.repository';
-import { NotFoundError } from './errors';
+import { AmbiguousUserError, NotFoundError } from './errors';
 import { computeStatus, describeStatus, type Status } from './status';
 
 /** Who a Discord ID belongs to in the guild (implemented by the bot; absent from the CLI). */
@@ -73,6 +73,8 @@ export interface UserListRow {
   discordId: string | null;
 }
 
+/** Candidates listed when a typed name matches several users. */
+const SHOWN_CANDIDATES = 10;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
 const SNOWFLAKE = /^\d{17,20}$/;
 const DISCORD_USERNAME = /^[a-z0-9_.]{2,32}$/;
@@ -113,6 +115,29 @@ export class UserAdminService {
       .sort((a, b) => a.s - b.s || a.u.title.localeCompare(b.u.title))
       .slice(0, limit)
       .map(({ u }) => ({ plexId: u.plexId, label: userLabel(u) }));
+  }
+
+  /**
+   * The one user a typed text names, as a plex.tv id: a plex id (what an autocomplete pick puts
+   * there), a plex.tv username, email or Discord username (each names one account), or a part of a
+   * name that only one user has. Several users matching is refused with the candidates listed,
+   * never settled by a guess. `hint` ends the message of a refusal ("nothing was assigned").
+   */
+  async identify(text: string, hint?: string): Promise<number> {
+    const typed = text.trim();
+    if (/^\d{1,15}$/.test(typed)) return Number(typed);
+    const suffix = hint ? `: ${hint}` : '';
+    if (!typed) throw new NotFoundError(`no user given${suffix}`);
+    const { exact, partial } = await this.store.read(async (repos) => {
+      const exact = await repos.users.findByIdentifier(typed);
+      return { exact, partial: exact.length === 1 ? [] : await repos.users.search(typed, SHOWN_CANDIDATES + 1) };
+    });
+    if (exact.length === 1) return exact[0]!.plexId;
+    if (partial.length === 1) return partial[0]!.plexId;
+    if (partial.length === 0) throw new NotFoundError(`no user matches "${typed}"${suffix}`);
+    const total = partial.length > SHOWN_CANDIDATES ? await this.store.read((repos) => repos.users.countMatching(typed)) : partial.length;
+    const shown = partial.slice(0, SHOWN_CANDIDATES);
+    throw new AmbiguousUserError(typed, shown.map((u) => ({ plexId: u.plexId, title: u.title, username: u.username })), total - shown.length, hint);
   }
 
   async updateProfile(plexId: number, input: ProfileInput, members?: MemberDirectory): Promise<EditResult> {

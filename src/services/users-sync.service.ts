@@ -5,7 +5,7 @@ import type { Repositories } from '../repositories/store';
 import { NoDefaultPlanError } from './errors';
 import { addDuration } from './plan-rules';
 import { noProgress, type ProgressListener } from './progress';
-import { runRecorded, syncServers, type SyncDeps } from './sync-common';
+import { checkingProgress, runRecorded, syncServers, type SyncDeps } from './sync-common';
 
 export interface UserChange {
   plexId: number;
@@ -48,13 +48,16 @@ export class UsersSyncService {
   async run(options: { dryRun?: boolean; onProgress?: ProgressListener } = {}): Promise<UsersSyncSummary> {
     const dryRun = options.dryRun ?? false;
     const onProgress = options.onProgress ?? noProgress;
-    const work = async (): Promise<UsersSyncSummary> => {
+    const work = async (signal?: AbortSignal): Promise<UsersSyncSummary> => {
       const started = Date.now();
-      onProgress({ phase: 'fetching servers and users from plex.tv', done: 0, total: 1 });
+      const progress = checkingProgress(onProgress, signal);
+      progress({ phase: 'fetching servers and users from plex.tv', done: 0, total: 1 });
       const [servers, plexUsers] = await Promise.all([this.deps.plex.getOwnedServers(), this.deps.plex.getUsers()]);
-      onProgress({ phase: 'fetching servers and users from plex.tv', done: 1, total: 1 });
+      progress({ phase: 'fetching servers and users from plex.tv', done: 1, total: 1 });
       const write = async (repos: Repositories) => {
-        const summary = await this.apply(repos, servers, plexUsers, dryRun, onProgress);
+        const summary = await this.apply(repos, servers, plexUsers, dryRun, progress);
+        // The last moment to give up: throwing here rolls the whole sync back.
+        signal?.throwIfAborted();
         summary.durationMs = Date.now() - started;
         return summary;
       };

@@ -59,7 +59,7 @@ describe.each(DATABASE_KINDS)('the scheduled payments sync on %s: admin alerts a
 
   it('posts the alert even when the role sync after it finds the lifecycle busy', async () => {
     // Another process holds the lifecycle lock for the whole sync.
-    const other = new LockService(h.app.store, h.clock, 60_000);
+    const other = new LockService(h.app.store, 60_000);
     await other.withLock('lifecycle', () => job().run());
     expect(posted()).toEqual([ALERT]);
     expect(logs).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/^payments sync: roles did not follow/), reason: expect.stringMatching(/already running/) }));

@@ -214,6 +214,26 @@ describe.each(DATABASE_KINDS)('the bot on %s: /payments', (kind) => {
       expect(await h.snapshot()).toEqual(before);
       expect(await unmatchedRows()).toEqual(rowsBefore);
     });
+
+    it('refuses a name several users match in the modal, listing them, and stores no email on anyone', async () => {
+      await settled(importFile('stranger.csv', strangerCsv));
+      const [row] = await unmatchedRows();
+      const before = await h.snapshot();
+      const rowsBefore = await unmatchedRows();
+      const list = command('unmatched');
+      const select = (await list.response()).data.components[0].components[0];
+      const pick = h.discord.selectMenu({ ...admin, customId: select.custom_id, values: [String(row!.id)], message: list.final().id });
+      expect((await pick.response()).type).toBe(9);
+      // Every user with an email matches: the old behaviour gave the payment (and the email) to the first by title.
+      const refused = await h.discord.modalSubmit({ ...admin, from: pick, fields: { user: 'example', remember: ['email'] } }).response();
+      expect(refused.data.flags & EPHEMERAL).toBe(EPHEMERAL);
+      const lines = (refused.data.content as string).split('\n');
+      expect(lines[0]).toBe('"example" matches 5 users, not one: nothing was assigned. Pick the user from the list as you type, or type their plex id:');
+      expect(lines).toContain(`- Grandma Jo · grandma_jo · plex ${SMALL_USERS.grandma}`);
+      expect(lines).toContain(`- Lonely Friend · lonely · plex ${SMALL_USERS.noShares}`);
+      expect(await h.snapshot()).toEqual(before);
+      expect(await unmatchedRows()).toEqual(rowsBefore);
+    });
   });
 
   it('lists a user\'s payments, the user picked by autocomplete', async () => {

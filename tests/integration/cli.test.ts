@@ -132,6 +132,8 @@ describe.each(DATABASE_KINDS)('the streams-manager CLI on %s', (kind) => {
       const second = await runCli(['sync', 'shared-servers'], env);
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/^error: a sync is already running since \d{4}-\d\d-\d\dT/);
+      // The second process started while the holder was alive: its run is not abandoned.
+      expect(await dataSource.query('SELECT outcome, finished_at FROM sync_runs')).toEqual([{ outcome: 'running', finished_at: null }]);
 
       holder.child.kill('SIGKILL');
       expect((await holder.done).signal).toBe('SIGKILL');
@@ -141,6 +143,12 @@ describe.each(DATABASE_KINDS)('the streams-manager CLI on %s', (kind) => {
       const third = await runCli(['sync', 'users', '--json'], env);
       expect(third.code).toBe(0);
       expect(JSON.parse(third.stdout)).toMatchObject({ created: 6 });
+      // The killed process's run was marked abandoned when the next one started.
+      const runs = await dataSource.query('SELECT kind, outcome, finished_at FROM sync_runs ORDER BY id');
+      expect(runs).toEqual([
+        { kind: 'users', outcome: 'abandoned', finished_at: expect.anything() },
+        { kind: 'users', outcome: 'succeeded', finished_at: expect.anything() },
+      ]);
     } finally {
       holder.child.kill('SIGKILL');
       await dataSource.destroy();

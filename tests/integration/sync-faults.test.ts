@@ -95,7 +95,7 @@ describe.each(DATABASE_KINDS)('sync failures on %s', (kind) => {
     }
     await expect(h.app.usersSync().run()).rejects.toThrow(/disk on fire/);
     await expectUnchanged();
-    const runs = await h.app.store.read((r) => r.syncRuns.latest(1));
+    const runs = await h.app.store.dataSource.query('SELECT kind, outcome FROM sync_runs ORDER BY id DESC');
     expect(runs[0]).toMatchObject({ kind: 'users', outcome: 'failed' });
   });
 });

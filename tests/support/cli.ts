@@ -24,10 +24,14 @@ export function childEnv(env: Record<string, string>): Record<string, string> {
   return { PATH: process.env.PATH ?? '', ...clock, ...env };
 }
 
-/** The built CLI (`npm test` builds first), as its own process with only the given environment. */
-export function startCli(args: string[], env: Record<string, string>): { child: ChildProcess; done: Promise<CliResult> } {
+/**
+ * The built CLI (`npm test` builds first), as its own process with only the given environment.
+ * `wrapper` runs it under another program, e.g. ['faketime', '-f', '+1h'] for a process whose clock is off.
+ */
+export function startCli(args: string[], env: Record<string, string>, wrapper: string[] = []): { child: ChildProcess; done: Promise<CliResult> } {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" (npm test does it first)`);
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const [command, ...prefix] = wrapper.length > 0 ? [...wrapper, process.execPath] : [process.execPath];
+  const child = spawn(command!, [...prefix, CLI, ...args], {
     env: childEnv(env),
     cwd: path.dirname(CLI),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,6 +44,6 @@ export function startCli(args: string[], env: Record<string, string>): { child: 
   return { child, done };
 }
 
-export function runCli(args: string[], env: Record<string, string>): Promise<CliResult> {
-  return startCli(args, env).done;
+export function runCli(args: string[], env: Record<string, string>, wrapper: string[] = []): Promise<CliResult> {
+  return startCli(args, env, wrapper).done;
 }

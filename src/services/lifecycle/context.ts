@@ -18,6 +18,8 @@ export interface RunContext {
   report: RunReport;
   store: Store;
   logger: Logger;
+  /** Raised when the run's lease on the lifecycle lock is lost: steps stop between users. */
+  signal?: AbortSignal;
 }
 
 export function asGuildError(error: unknown): GuildPortError {

@@ -35,7 +35,11 @@ export async function removeExpired(ctx: RunContext, plex: () => PlexTvApi, eval
     for (const { user } of due) ctx.report.failed(user.plexId, 'plex-removal', (error as Error).message);
     return;
   }
-  for (const evaluation of due) await removeUser(ctx, api, evaluation);
+  for (const evaluation of due) {
+    // Unsharing is the one effect that cannot be taken back: never without the lease.
+    ctx.signal?.throwIfAborted();
+    await removeUser(ctx, api, evaluation);
+  }
 }
 
 async function removeUser(ctx: RunContext, api: PlexTvApi, evaluation: UserEvaluation): Promise<void> {
