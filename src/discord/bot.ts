@@ -92,7 +92,7 @@ export async function startBot(app: App, config: Config, logger: Logger, command
     views: new MemoryStore<ListView>(),
     members: memberDirectory,
   };
-  const route = createRouter(commands, ctx, config.DISCORD_ADMIN_ROLE_ID);
+  const route = createRouter(commands, ctx, { guildId: discord.guildId, adminRoleId: config.DISCORD_ADMIN_ROLE_ID });
   client.on(Events.InteractionCreate, (interaction) => void route(interaction));
   client.on(Events.Error, (error) => logger.error({ err: { message: error.message } }, 'discord client error'));
 
