@@ -158,6 +158,13 @@ describe.each(DATABASE_KINDS)('the bot on %s serves one Discord server, and ther
     expect(queries).toBe(0);
   });
 
+  it('refuses a custom_id the bot never made as an admin-only one: outsiders learn nothing of what it is', async () => {
+    const fromMemberReply = (await h.discord.button({ ...fromMember(), customId: 'not-ours:1' }).response()).data;
+    expect(fromMemberReply.content).toBe(ADMINS_ONLY);
+    const fromOtherReply = (await h.discord.button({ ...fromOtherServer(), customId: 'not-ours:1' }).response()).data;
+    expect(fromOtherReply.content).toBe(OTHER_SERVER);
+  });
+
   // The same interactions reach their handlers for an admin on the bot's own server: the refusals above are
   // the access check's doing, not a custom_id the bot would not take anyway, and the query count can fail.
   it('lets an admin (by the admin role) on its own server through on every kind, reading and writing', async () => {
