@@ -4,6 +4,7 @@ import type { SlashCommand } from '../src/discord/types';
 import { summaryLine } from '../src/services/lifecycle/report';
 
 export const lifecycleCommand: SlashCommand = {
+  audience: 'admin',
   data: new SlashCommandBuilder()
     .setName('lifecycle')
     .setDescription('Roles, reminders, expiry and removal from Plex')
@@ -32,6 +33,7 @@ export const lifecycleCommand: SlashCommand = {
 };
 
 export const expiringCommand: SlashCommand = {
+  audience: 'admin',
   data: new SlashCommandBuilder()
     .setName('expiring')
     .setDescription('Users whose access ends soon, and users due for removal from Plex')

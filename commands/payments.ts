@@ -42,6 +42,7 @@ function summaryEmbed(title: string, s: ImportSummary): EmbedBuilder {
 }
 
 export const paymentsCommand: SlashCommand = {
+  audience: 'admin',
   data: new SlashCommandBuilder()
     .setName('payments')
     .setDescription('Import PayPal and Stripe payments and match them to users')

@@ -7,6 +7,7 @@ import type { PlanView } from '../src/services/catalog.service';
 const describe = (p: PlanView) => `**${p.name}**: ${p.duration}, ${p.price} ${p.currency}${p.default ? ' · default' : ''}`;
 
 export const planCommand: SlashCommand = {
+  audience: 'admin',
   data: new SlashCommandBuilder()
     .setName('plan')
     .setDescription('Subscription plans')

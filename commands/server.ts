@@ -7,6 +7,7 @@ import type { ServerView } from '../src/services/catalog.service';
 const describe = (s: ServerView) => `**${s.name}**: new users import as ${s.importAs} · ${s.enabled ? 'enabled' : 'disabled'}`;
 
 export const serverCommand: SlashCommand = {
+  audience: 'admin',
   data: new SlashCommandBuilder()
     .setName('server')
     .setDescription('Your Plex servers and their settings')

@@ -29,6 +29,7 @@ async function rowsFor(server: string | undefined, list: () => Promise<SharedSer
 }
 
 export const sharedServersCommand: SlashCommand = {
+  audience: 'admin',
   data: new SlashCommandBuilder()
     .setName('shared-servers')
     .setDescription('The shared servers panel')

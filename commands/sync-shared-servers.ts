@@ -4,6 +4,7 @@ import { answer, joinLines } from '../src/discord/replies';
 import type { SlashCommand } from '../src/discord/types';
 
 export const syncSharedServersCommand: SlashCommand = {
+  audience: 'admin',
   data: new SlashCommandBuilder()
     .setName('sync-shared-servers')
     .setDescription('Record which users share which of your servers')

@@ -6,6 +6,7 @@ import type { SlashCommand } from '../src/discord/types';
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 export const syncUsersCommand: SlashCommand = {
+  audience: 'admin',
   data: new SlashCommandBuilder()
     .setName('sync-users')
     .setDescription('Import and update users from plex.tv')

@@ -59,6 +59,7 @@ function modalValue(interaction: ModalSubmitInteraction, id: string): string {
 }
 
 export const userCommand: SlashCommand = {
+  audience: 'admin',
   data: data.toJSON(),
 
   async execute(interaction, ctx) {

@@ -40,6 +40,7 @@ async function showPage(interaction: ComponentInteraction, viewId: string, page:
 }
 
 export const usersCommand: SlashCommand = {
+  audience: 'admin',
   data: new SlashCommandBuilder()
     .setName('users')
     .setDescription('The users panel')

@@ -98,10 +98,11 @@ export async function startBot(app: App, config: Config, logger: Logger, command
     views: new MemoryStore<ListView>(),
     members: memberDirectory,
   };
-  const route = createRouter(commands, ctx, config.DISCORD_ADMIN_ROLE_ID);
+  const route = createRouter(commands, ctx, { guildId: discord.guildId, adminRoleId: config.DISCORD_ADMIN_ROLE_ID });
   let draining = false;
   client.on(Events.InteractionCreate, (interaction) => {
-    if (!draining) return void route(interaction);
+    // The router refuses other servers and DMs itself, draining or not.
+    if (!draining || interaction.guildId !== discord.guildId) return void route(interaction);
     // Stopping: no new work, but no interaction left unanswered either.
     if (interaction.isAutocomplete()) return void interaction.respond([]).catch(() => undefined);
     if (interaction.isRepliable()) void interaction.reply({ content: STOPPING_REPLY, flags: MessageFlags.Ephemeral }).catch(() => undefined);

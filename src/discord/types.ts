@@ -40,9 +40,13 @@ export type ActionHandlers = {
   [K in ActionKind]?: (interaction: ComponentInteraction, action: Extract<Action, { kind: K }>, ctx: BotContext) => Promise<void>;
 };
 
-/** One slash command: its definition, what it does, and the buttons/selects/modals its replies carry. */
+/** Who may use a command and the buttons, selects and modals it owns: server admins, or any member of the server. */
+export type Audience = 'admin' | 'member';
+
+/** One slash command: its definition, who may use it, what it does, and the buttons/selects/modals its replies carry. */
 export interface SlashCommand {
   data: RESTPostAPIChatInputApplicationCommandsJSONBody;
+  audience: Audience;
   execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void>;
   autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
   actions?: ActionHandlers;

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { REST, Routes } from 'discord.js';
 import { COMMANDS } from '../../commands';
 import { createLogger } from '../../src/config/logger';
 import { BOT_PERMISSIONS, DiscordStartupError } from '../../src/discord/bot';
@@ -163,12 +164,33 @@ describe('npm run deploy-commands (node dist/src/deploy-commands.js)', () => {
     expect(discord.restLog.filter((r) => r.path === '/applications/@me').map((r) => r.status)).toEqual([200, 200]);
   });
 
-  it('--global registers them for every server', async () => {
+  it('refuses --global: the bot serves one server, so commands in every other could only be refused', async () => {
     const result = await runScript('deploy-commands.js', ['--global'], env);
-    expect(result).toEqual({ code: 0, signal: null, stdout: `registered ${COMMANDS.length} global commands (they can take up to an hour to appear)\n`, stderr: '' });
-    expect(discord.commandRegistrations).toEqual([{ scope: 'global', method: 'PUT', commands: bodies, status: 200 }]);
-    expect(discord.commands()).toHaveLength(COMMANDS.length);
-    expect(discord.commands(IDS.guild)).toEqual([]);
+    expect(result).toMatchObject({ code: 1, stdout: '' });
+    expect(result.stderr).toMatch(/^error: --global is no longer supported: the bot serves only the server DISCORD_GUILD_ID and refuses every other/);
+    expect(discord.commandRegistrations).toEqual([]);
+    expect(discord.restLog).toEqual([]);
+  });
+
+  it("deletes the global copies of its commands an older version's --global left, and no other global command", async () => {
+    const rest = new REST({ api: env.DISCORD_API_URL }).setToken(BOT_TOKEN);
+    const someoneElses = { name: 'ping', description: 'Not one of ours', type: 1 };
+    await rest.put(Routes.applicationCommands(IDS.app), { body: [...bodies, someoneElses] });
+    discord.commandRegistrations.length = 0;
+
+    const result = await runScript('deploy-commands.js', [], env);
+    expect(result).toEqual({
+      code: 0,
+      signal: null,
+      stdout: `registered ${COMMANDS.length} commands on server ${IDS.guild}\ndeleted ${COMMANDS.length} global commands an older version registered with --global\n`,
+      stderr: '',
+    });
+    expect(discord.commands().map((c) => c.name)).toEqual(['ping']);
+    expect(discord.commands(IDS.guild)).toHaveLength(COMMANDS.length);
+    expect(discord.commandRegistrations.filter((r) => r.scope === 'global').map((r) => r.method)).toEqual(COMMANDS.map(() => 'DELETE'));
+
+    // Nothing is left to delete the next time.
+    expect((await runScript('deploy-commands.js', [], env)).stdout).toBe(`registered ${COMMANDS.length} commands on server ${IDS.guild}\n`);
   });
 
   it('says in one line what is missing or wrong', async () => {

@@ -27,7 +27,7 @@
  *   modal field that the shown modal does not have, required input left empty, ...).
  * - Records: `commandRegistrations`, `dms`, `channelMessages`, `roleChanges`, `violations`, `restLog`,
  *   `rateLimitViolations`, `gatewayIdentifies`, `gatewayResumes`; `takeViolations()` returns and clears the violations.
- * - State: `member(guildId, userId)`, `guild(guildId)`, `commands(guildId?)`, `messagesIn(channelId)`;
+ * - State: `member(guildId, userId)`, `guild(guildId)`, `commands(guildId?)`, `messagesIn(channelId)`, `dmChannelId(userId)`;
  *   changes made "by someone else" (sent to the bot as gateway events): `addMember`, `removeMember`,
  *   `setMemberRoles`, `setDmsClosed`.
  * - Faults: `holdAfterStore({ path?, times? })` (a message create is stored and recorded, then never answered: a
@@ -221,6 +221,13 @@ export class FakeDiscord {
   /** Messages stored in a channel (guild or DM), oldest first, ephemeral interaction replies included. */
   messagesIn(channelId: string): any[] {
     return [...(this.state.messages.get(channelId) ?? [])];
+  }
+
+  /** The id of the bot's DM channel with a user (made on first use): pass it as `channelId` so a component
+   *  interaction happens in the DM even when a guild message carries the same custom_id. */
+  dmChannelId(userId: string): string {
+    if (!this.state.user(userId)) throw new Error(`fake discord: unknown user ${userId}`);
+    return this.state.dmChannelFor(userId).id;
   }
 
   get gatewayIdentifies() {
