@@ -2,6 +2,7 @@ import { CreateCoreSchema1764000000000 } from './1764000000000-CreateCoreSchema'
 import { AddUserReview1764100000000 } from './1764100000000-AddUserReview';
 import { AddLifecycle1764200000000 } from './1764200000000-AddLifecycle';
 import { AddPaymentsImport1764300000000 } from './1764300000000-AddPaymentsImport';
+import { AddPlanAccess1764800000000 } from './1764800000000-AddPlanAccess';
 
 /** Every migration in order: an explicit list, so the build needs no folder scan. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   AddUserReview1764100000000,
   AddLifecycle1764200000000,
   AddPaymentsImport1764300000000,
+  AddPlanAccess1764800000000,
 ];

@@ -7,6 +7,7 @@ import { PaymentRepository } from './payment.repository';
 import { PaymentEventRepository } from './payment-event.repository';
 import { PaymentImportRepository } from './payment-import.repository';
 import { PlanRepository } from './plan.repository';
+import { PlanAccessRepository } from './plan-access.repository';
 import { PlexRemovalRepository } from './plex-removal.repository';
 import { ServerRepository } from './server.repository';
 import { SharedServerRepository } from './shared-server.repository';
@@ -31,6 +32,7 @@ export interface Repositories {
   subscriptions: SubscriptionRepository;
   notices: NoticeRepository;
   plexRemovals: PlexRemovalRepository;
+  planAccess: PlanAccessRepository;
 }
 
 /**
@@ -84,6 +86,7 @@ export class Store {
       subscriptions: new SubscriptionRepository(sql),
       notices: new NoticeRepository(sql),
       plexRemovals: new PlexRemovalRepository(sql),
+      planAccess: new PlanAccessRepository(sql),
     };
   }
 }
