@@ -6,6 +6,7 @@ import { Payment } from './payment.entity';
 import { PaymentNotice } from './payment-notice.entity';
 import { PaymentEvent } from './payment-event.entity';
 import { Plan } from './plan.entity';
+import { PlanAccess } from './plan-access.entity';
 import { PlexRemoval } from './plex-removal.entity';
 import { SharedServer } from './shared-server.entity';
 import { SyncRun } from './sync-run.entity';
@@ -18,8 +19,8 @@ export type { DurationUnit } from './plan.entity';
 export type { PaymentSource } from './payment.entity';
 export type { NoticeKind } from './payment-notice.entity';
 export type { SyncKind, SyncOutcome } from './sync-run.entity';
-export { ImportCursor, OutboxEntry, PaymentEvent, UnmatchedPayment };
+export { ImportCursor, OutboxEntry, PaymentEvent, PlanAccess, UnmatchedPayment };
 export type { OutboxKind } from './outbox-entry.entity';
 export type { ImportSource, ImportStatus, PaymentEventKind } from './payment-event.entity';
 
-export const ENTITIES = [MediaServer, User, Plan, Payment, SharedServer, SyncRun, Lock, UnmatchedPayment, PaymentEvent, ImportCursor, PaymentNotice, PlexRemoval, OutboxEntry];
+export const ENTITIES = [MediaServer, User, Plan, Payment, SharedServer, SyncRun, Lock, UnmatchedPayment, PaymentEvent, ImportCursor, PaymentNotice, PlexRemoval, OutboxEntry, PlanAccess];

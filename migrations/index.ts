@@ -4,6 +4,7 @@ import { AddLifecycle1764200000000 } from './1764200000000-AddLifecycle';
 import { AddPaymentsImport1764300000000 } from './1764300000000-AddPaymentsImport';
 import { CreateOutbox1764400000000 } from './1764400000000-CreateOutbox';
 import { AddPaymentVoiding1764700000000 } from './1764700000000-AddPaymentVoiding';
+import { AddPlanAccess1764800000000 } from './1764800000000-AddPlanAccess';
 
 /** Every migration in order: an explicit list, so the build needs no folder scan. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   AddPaymentsImport1764300000000,
   CreateOutbox1764400000000,
   AddPaymentVoiding1764700000000,
+  AddPlanAccess1764800000000,
 ];

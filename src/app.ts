@@ -5,6 +5,8 @@ import { requirePlexToken, type Config } from './config/config';
 import { createLogger, type Logger } from './config/logger';
 import { openDatabase } from './database/data-source';
 import { PlexTvClient, type PlexTvApi } from './plex/plex-tv.client';
+import { PlexSharingClient, type PlexSharingApi } from './plex/plex-sharing.client';
+import { PlanAccessService } from './services/plan-access.service';
 import { Store } from './repositories/store';
 import { CatalogService } from './services/catalog.service';
 import { DirectoryService } from './services/directory.service';
@@ -40,6 +42,10 @@ export interface App {
   usersSync(): UsersSyncService;
   sharedServersSync(): SharedServersSyncService;
   plex(): PlexTvApi;
+  /** plex.tv sharing writes (and a server's libraries); built on first use, like plex(). */
+  plexSharing(): PlexSharingApi;
+  /** Which servers and libraries each plan grants. */
+  planAccess: PlanAccessService;
   close(): Promise<void>;
 }
 
@@ -47,6 +53,7 @@ export interface AppOverrides {
   clock?: Clock;
   logger?: Logger;
   plex?: PlexTvApi;
+  plexSharing?: PlexSharingApi;
   /** The bot's own Discord access for the lifecycle (default: REST with DISCORD_TOKEN). */
   guild?: GuildPort;
   /** Sees every SQL statement (the benchmark counts them). */
@@ -76,6 +83,17 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       retryDelayMs: config.PLEX_RETRY_DELAY_MS,
       version,
     }));
+  let plexSharing = overrides.plexSharing;
+  const getPlexSharing = (): PlexSharingApi =>
+    (plexSharing ??= new PlexSharingClient({
+      baseUrl: config.PLEX_TV_URL,
+      token: requirePlexToken(config),
+      clientIdentifier: config.PLEX_CLIENT_IDENTIFIER,
+      timeoutMs: config.PLEX_TIMEOUT_MS,
+      retries: config.PLEX_RETRIES,
+      retryDelayMs: config.PLEX_RETRY_DELAY_MS,
+      version,
+    }));
   const syncDeps = () => ({ store, plex: getPlex(), clock, locks, defaultImportAs: config.DEFAULT_IMPORT_AS });
   return {
     config,
@@ -89,6 +107,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     usersSync: () => new UsersSyncService(syncDeps()),
     sharedServersSync: () => new SharedServersSyncService(syncDeps()),
     plex: getPlex,
+    plexSharing: getPlexSharing,
+    planAccess: new PlanAccessService(store, getPlexSharing, clock),
     ...buildLifecycle(config, { store, clock, locks, logger, plex: getPlex, guild: overrides.guild }),
     close: () => store.close(),
   };

@@ -1,5 +1,6 @@
 import type { SharedServersSyncSummary } from './services/shared-servers-sync.service';
 import type { UsersSyncSummary } from './services/users-sync.service';
+import type { PlanAccessView } from './services/plan-access.service';
 
 export function formatTable(headers: string[], rows: Array<Array<string | number>>): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
@@ -31,4 +32,9 @@ export function formatSharesSummary(s: SharedServersSyncSummary): string {
   ];
   if (s.skippedUnknownUsers > 0) lines.push(`${s.skippedUnknownUsers} share(s) of users not imported yet were skipped: run sync users first.`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `Living Room: all; Cabin: Films, Kids` — what a plan shares, on one line. */
+export function formatAccess(access: PlanAccessView[]): string {
+  return access.map((a) => `${a.serverName}: ${a.allLibraries ? 'all libraries' : a.libraries.join(', ')}`).join('; ');
 }

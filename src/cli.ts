@@ -9,7 +9,8 @@ import { PaymentSourceError } from './payments/errors';
 import { runPaymentsCommand } from './cli-payments';
 import { DomainError } from './services/errors';
 import type { ProgressListener } from './services/progress';
-import { formatSharesSummary, formatUsersSummary, formatTable } from './cli-format';
+import { formatAccess, formatSharesSummary, formatUsersSummary, formatTable } from './cli-format';
+import type { AccessChoice } from './services/plan-access.service';
 import { formatExpiring, formatLifecycleRun } from './cli-lifecycle-format';
 
 const USAGE = `Usage: streams-manager <command>
@@ -21,6 +22,9 @@ const USAGE = `Usage: streams-manager <command>
   shared-servers list [--json]
   plans create --name N --duration 30d|1m --price 10.00 [--currency USD] [--default]
   plans list [--json]
+  plans set-access <plan> --server <machineIdentifier> (--all | --libraries "Movies,TV Shows" | --none) [--json]
+                                            what the plan shares on that server (repeat per server;
+                                            --none stops sharing it); titles are checked on plex.tv
   plans set-default <name>
   servers list [--json]
   servers set <machineIdentifier> [--import-as standard|permanent] [--enabled true|false]
@@ -62,6 +66,10 @@ export async function main(argv: string[]): Promise<number> {
       'date-format': { type: 'string' },
       remember: { type: 'boolean' },
       since: { type: 'string' },
+      server: { type: 'string' },
+      all: { type: 'boolean' },
+      libraries: { type: 'string' },
+      none: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -150,9 +158,21 @@ async function run(app: App, group: string, action: string | undefined, rest: st
       return 0;
     }
     case 'plans list': {
-      const plans = await app.catalog.listPlans();
+      const plans = await app.planAccess.listPlans();
       if (json) print(plans);
-      else process.stdout.write(formatTable(['name', 'duration', 'price', 'default'], plans.map((p) => [p.name, p.duration, `${p.price} ${p.currency}`, p.default ? 'yes' : ''])));
+      else process.stdout.write(formatTable(['name', 'duration', 'price', 'default', 'access'], plans.map((p) => [p.name, p.duration, `${p.price} ${p.currency}`, p.default ? 'yes' : '', formatAccess(p.access)])));
+      return 0;
+    }
+    case 'plans set-access': {
+      if (!rest[0]) throw new UsageError('plans set-access needs the plan name');
+      if (typeof values.server !== 'string') throw new UsageError('plans set-access needs --server <machineIdentifier> (see servers list)');
+      const chosen = [values.all === true, typeof values.libraries === 'string', values.none === true].filter(Boolean).length;
+      if (chosen !== 1) throw new UsageError('plans set-access needs exactly one of --all, --libraries "A,B" or --none');
+      const choice: AccessChoice =
+        values.all === true ? { kind: 'all' } : values.none === true ? { kind: 'none' } : { kind: 'libraries', titles: String(values.libraries).split(',') };
+      const plan = await app.planAccess.setAccess(rest[0], values.server, choice);
+      if (json) print(plan);
+      else process.stdout.write(`plan "${plan.name}" grants: ${formatAccess(plan.access) || 'nothing (the bot leaves its users\' shares alone)'}\n`);
       return 0;
     }
     case 'plans set-default': {

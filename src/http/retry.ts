@@ -3,7 +3,11 @@
  * as `Retryable`, carrying how to build the error to report once the attempts run out.
  */
 export class Retryable extends Error {
-  constructor(readonly final: (attempts: number) => Error) {
+  constructor(
+    readonly final: (attempts: number) => Error,
+    /** The server said how long to wait (429/503 `Retry-After`): wait at least this long. */
+    readonly retryAfterMs?: number,
+  ) {
     super('retryable');
   }
 }
@@ -27,7 +31,8 @@ export async function withRetries<T>(attempt: () => Promise<T>, classify: (raw: 
       const error = raw instanceof Retryable ? raw : classify(raw);
       if (!(error instanceof Retryable)) throw error;
       if (attemptNo > policy.retries) throw error.final(attemptNo);
-      await new Promise((resolve) => setTimeout(resolve, policy.delayMs * 2 ** (attemptNo - 1)));
+      const backoff = policy.delayMs * 2 ** (attemptNo - 1);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(backoff, error.retryAfterMs ?? 0)));
     }
   }
 }

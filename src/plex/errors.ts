@@ -51,3 +51,58 @@ export class PlexResponseError extends PlexError {
 function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
+
+/**
+ * A sharing write (share, change libraries, unshare) that failed: the message names the user and
+ * the server, so one line in a log or a reply tells the owner what did not happen.
+ */
+export class PlexSharingError extends PlexError {
+  constructor(
+    message: string,
+    readonly user: string,
+    readonly server: string,
+    readonly status: number | null,
+  ) {
+    super(message);
+  }
+}
+
+/** 400/422 "already sharing": the user has a share of this server; update that share instead. */
+export class PlexAlreadySharedError extends PlexSharingError {
+  constructor(user: string, server: string, status: number) {
+    super(`plex.tv says ${server} is already shared with ${user} (${status}): update that share instead`, user, server, status);
+  }
+}
+
+/** 404 on a share: it no longer exists on plex.tv (unshared or declined elsewhere). */
+export class PlexShareGoneError extends PlexSharingError {
+  constructor(
+    user: string,
+    server: string,
+    readonly shareId: number,
+  ) {
+    super(`the share ${shareId} of ${server} with ${user} no longer exists on plex.tv (404)`, user, server, 404);
+  }
+}
+
+/** 429 that did not clear within the attempts (or asked for a longer wait than we accept). */
+export class PlexRateLimitedError extends PlexSharingError {
+  /** `what` says the action with both names, e.g. `sharing Cabin with zoe`. */
+  constructor(what: string, user: string, server: string, attempts: number, retryAfterMs: number | null) {
+    const wait = retryAfterMs === null ? '' : `, asked to wait ${Math.ceil(retryAfterMs / 1000)} s`;
+    super(`plex.tv answered 429 (too many requests${wait}) to ${what}${attempts > 1 ? ` after ${attempts} attempts` : ''}: try again later`, user, server, 429);
+  }
+}
+
+/** Any other refusal or failure of a sharing write (400 with plex.tv's reason, 5xx after the retries). */
+export class PlexShareRequestError extends PlexSharingError {
+  /** `what` says the action with both names, e.g. `sharing Cabin with zoe`. */
+  constructor(what: string, user: string, server: string, status: number, attempts: number, detail: string | null) {
+    super(
+      `plex.tv answered ${status} to ${what}${detail ? ` (${detail})` : ''}${attempts > 1 ? ` after ${attempts} attempts` : ''}`,
+      user,
+      server,
+      status,
+    );
+  }
+}

@@ -8,6 +8,7 @@ import { PaymentRepository } from './payment.repository';
 import { PaymentEventRepository } from './payment-event.repository';
 import { PaymentImportRepository } from './payment-import.repository';
 import { PlanRepository } from './plan.repository';
+import { PlanAccessRepository } from './plan-access.repository';
 import { PlexRemovalRepository } from './plex-removal.repository';
 import { ServerRepository } from './server.repository';
 import { SharedServerRepository } from './shared-server.repository';
@@ -33,6 +34,7 @@ export interface Repositories {
   notices: NoticeRepository;
   plexRemovals: PlexRemovalRepository;
   outbox: OutboxRepository;
+  planAccess: PlanAccessRepository;
 }
 
 /**
@@ -98,6 +100,7 @@ export class Store {
       notices: new NoticeRepository(sql),
       plexRemovals: new PlexRemovalRepository(sql),
       outbox: new OutboxRepository(sql),
+      planAccess: new PlanAccessRepository(sql),
     };
   }
 }

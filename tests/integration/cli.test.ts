@@ -34,13 +34,35 @@ describe.each(DATABASE_KINDS)('the streams-manager CLI on %s', (kind) => {
   };
   const json = async (args: string[]) => JSON.parse(await ok([...args, '--json']));
 
+  it('plans set-access: per server all libraries or titles checked on plex.tv, shown by plans list', async () => {
+    await ok(['plans', 'create', '--name', 'Family', '--duration', '1m', '--price', '20']);
+    expect(await ok(['plans', 'set-access', 'Family', '--server', SMALL_IDS.livingRoom, '--all'])).toBe('plan "Family" grants: Living Room: all libraries\n');
+    const set = await json(['plans', 'set-access', 'Family', '--server', SMALL_IDS.cabin, '--libraries', 'Films, Kids & Family']);
+    expect(set.access).toEqual([
+      { machineIdentifier: SMALL_IDS.cabin, serverName: "Cabin & Co's", allLibraries: false, libraries: ['Films', 'Kids & Family'] },
+      { machineIdentifier: SMALL_IDS.livingRoom, serverName: 'Living Room', allLibraries: true, libraries: [] },
+    ]);
+    expect((await json(['plans', 'list']))[0]).toMatchObject({ name: 'Family', access: set.access });
+    expect(await ok(['plans', 'list'])).toContain("Cabin & Co's: Films, Kids & Family; Living Room: all libraries");
+
+    const unknown = await runCli(['plans', 'set-access', 'Family', '--server', SMALL_IDS.cabin, '--libraries', 'Anime'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe(`error: Cabin & Co's has no library "Anime"; its libraries are: "Films", "Séries <HD>", "Kids & Family"\n`);
+    const both = await runCli(['plans', 'set-access', 'Family', '--server', SMALL_IDS.cabin, '--all', '--none'], env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('exactly one of --all, --libraries "A,B" or --none');
+
+    expect(await ok(['plans', 'set-access', 'Family', '--server', SMALL_IDS.livingRoom, '--none'])).toBe(`plan "Family" grants: Cabin & Co's: Films, Kids & Family\n`);
+    expect((await json(['plans', 'list']))[0].access).toEqual([set.access[0]]);
+  });
+
   it('migrates, creates plans, syncs and lists in the documented JSON shapes', async () => {
     expect(await ok(['migrate'])).toBe('migrations applied\n');
     expect(await ok(['plans', 'create', '--name', 'Monthly', '--duration', '1m', '--price', '10.00', '--default'])).toContain('plan "Monthly" created');
     await ok(['plans', 'create', '--name', 'Quarter', '--duration', '90d', '--price', '27.5', '--currency', 'eur']);
     expect(await json(['plans', 'list'])).toEqual([
-      { name: 'Monthly', duration: '1 month', durationValue: 1, durationUnit: 'month', price: '10.00', priceCents: 1000, currency: 'USD', default: true },
-      { name: 'Quarter', duration: '90 days', durationValue: 90, durationUnit: 'day', price: '27.50', priceCents: 2750, currency: 'EUR', default: false },
+      { name: 'Monthly', duration: '1 month', durationValue: 1, durationUnit: 'month', price: '10.00', priceCents: 1000, currency: 'USD', default: true, access: [] },
+      { name: 'Quarter', duration: '90 days', durationValue: 90, durationUnit: 'day', price: '27.50', priceCents: 2750, currency: 'EUR', default: false, access: [] },
     ]);
 
     const summary = await json(['sync', 'users']);

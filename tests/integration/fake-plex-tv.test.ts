@@ -99,12 +99,17 @@ interface Got {
 async function get(
   base: string,
   path: string,
-  opts: { token?: string | null; headers?: Record<string, string>; method?: string; signal?: AbortSignal } = {},
+  opts: { token?: string | null; headers?: Record<string, string>; method?: string; signal?: AbortSignal; json?: unknown } = {},
 ): Promise<Got> {
   const headers: Record<string, string> = { Accept: 'application/json', ...opts.headers };
   const token = opts.token === undefined ? DEFAULT_TOKEN : opts.token;
   if (token !== null) headers['X-Plex-Token'] = token;
-  const res = await fetch(base + path, { method: opts.method ?? 'GET', headers, signal: opts.signal });
+  let body: string | undefined;
+  if (opts.json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  }
+  const res = await fetch(base + path, { method: opts.method ?? 'GET', headers, body, signal: opts.signal });
   return { status: res.status, body: await res.text(), headers: res.headers };
 }
 
@@ -445,6 +450,168 @@ describe('FakePlexTv (small account)', () => {
         token: 'bad',
       });
       expect(r.status).toBe(401);
+      expect(fake.deletedShares).toEqual([]);
+    });
+  });
+
+  describe('POST /api/servers/{mid}/shared_servers (v1 invite)', () => {
+    const share = (mid: string, invitee: { invited_email?: string; invited_id?: number }, ids: Array<number | string>) =>
+      get(base, `/api/servers/${mid}/shared_servers`, {
+        method: 'POST',
+        json: { server_id: mid, shared_server: { library_section_ids: ids, ...invitee }, sharing_settings: { allowSync: '0' } },
+      });
+
+    it('creates a pending share that later GETs of shared_servers and /api/users show', async () => {
+      fake.nowSeconds = () => 1_800_000_000;
+      const r = await share(SMALL_IDS.cabin, { invited_email: 'lonely@example.com' }, [201, '203']);
+      expect(r.status).toBe(200);
+      expect(isWellFormed(r.body)).toBe(true);
+      const created = elements(r.body, 'SharedServer')[0]!;
+      expect(created).toMatchObject({ userID: String(SMALL_USERS.noShares), username: 'lonely', acceptedAt: '0', invitedAt: '1800000000', allLibraries: '0' });
+      expect(Number(created.id)).toBeGreaterThan(5005);
+      expect(elements(r.body, 'Section').map((x) => [x.id, x.shared])).toEqual([['201', '1'], ['202', '0'], ['203', '1']]);
+      expect(JSON.parse(fake.requests.at(-1)!.body)).toMatchObject({ shared_server: { invited_email: 'lonely@example.com' } });
+
+      const list = await get(base, `/api/servers/${SMALL_IDS.cabin}/shared_servers`);
+      expect(rawStartTag(list.body, 'SharedServer', 'id', created.id!)).toContain('acceptedAt="0"');
+      const users = await get(base, '/api/users');
+      const servers = elements(innerOf(users.body, 'User', 'id', String(SMALL_USERS.noShares))!, 'Server');
+      expect(servers).toEqual([expect.objectContaining({ id: created.id, machineIdentifier: SMALL_IDS.cabin, pending: '1', numLibraries: '2' })]);
+
+      // The invitee accepts in Plex: no longer pending anywhere.
+      fake.acceptShare(SMALL_IDS.cabin, Number(created.id), 1_800_000_100);
+      const after = await get(base, `/api/servers/${SMALL_IDS.cabin}/shared_servers`);
+      expect(rawStartTag(after.body, 'SharedServer', 'id', created.id!)).toContain('acceptedAt="1800000100"');
+      const usersAfter = await get(base, '/api/users');
+      expect(elements(innerOf(usersAfter.body, 'User', 'id', String(SMALL_USERS.noShares))!, 'Server')[0]).toMatchObject({ pending: '0' });
+    });
+
+    it('invites by username, by account id, and marks a share of every library allLibraries', async () => {
+      const byName = await share(SMALL_IDS.livingRoom, { invited_email: 'Grandma_Jo' }, [101, 102, 103, 104]);
+      expect(elements(byName.body, 'SharedServer')[0]).toMatchObject({ userID: String(SMALL_USERS.grandma), allLibraries: '1' });
+      const byId = await share(SMALL_IDS.livingRoom, { invited_id: SMALL_USERS.zoe }, [102]);
+      expect(elements(byId.body, 'SharedServer')[0]).toMatchObject({ userID: String(SMALL_USERS.zoe), email: 'zoe@example.com' });
+    });
+
+    it('gives an e-mail with no Plex account a pending invite too, and a known account becomes a user', async () => {
+      fake.update((a) => {
+        a.knownAccounts = [{ id: 7777, title: 'Newcomer', username: 'newcomer', email: 'new@example.com' }];
+      });
+      const known = await share(SMALL_IDS.cabin, { invited_email: 'new@example.com' }, [201]);
+      expect(elements(known.body, 'SharedServer')[0]).toMatchObject({ userID: '7777', username: 'newcomer', acceptedAt: '0' });
+      const nobody = await share(SMALL_IDS.cabin, { invited_email: 'nobody@example.net' }, [201]);
+      expect(nobody.status).toBe(200);
+      const invite = elements(nobody.body, 'SharedServer')[0]!;
+      expect(invite).toMatchObject({ email: 'nobody@example.net', acceptedAt: '0' });
+      const users = await get(base, '/api/users');
+      expect(elements(innerOf(users.body, 'User', 'id', invite.userID!)!, 'Server')[0]).toMatchObject({ pending: '1' });
+      expect(elements(users.body, 'User').find((u) => u.id === '7777')).toMatchObject({ username: 'newcomer' });
+    });
+
+    it('answers 400 naming the invitee when the server is already shared with them', async () => {
+      const r = await share(SMALL_IDS.cabin, { invited_email: 'zoe@example.com' }, [201]);
+      expect(r.status).toBe(400);
+      expect(elements(r.body, 'error')[0]).toMatchObject({ status: '400', message: 'Already sharing this server with zoe@example.com' });
+      const byId = await share(SMALL_IDS.livingRoom, { invited_id: SMALL_USERS.obrien }, [101]);
+      expect(byId.status).toBe(400);
+      expect(elements(byId.body, 'error')[0]!.message).toBe('Already sharing this server with obrien_son');
+      // Nothing changed.
+      expect(fake.sharesOf(SMALL_IDS.cabin).map((x) => x.share.shareId)).toEqual([5002, 5003]);
+    });
+
+    it('answers 400 to bad bodies, unknown libraries and unknown usernames; 404 to a server not ours', async () => {
+      expect((await share(SMALL_IDS.cabin, { invited_email: 'lonely' }, [101])).status).toBe(400);
+      expect((await share(SMALL_IDS.cabin, { invited_email: 'lonely' }, [])).status).toBe(400);
+      expect((await share(SMALL_IDS.cabin, { invited_email: 'no-such-username' }, [201])).status).toBe(400);
+      expect((await share(SMALL_IDS.cabin, {}, [201])).status).toBe(400);
+      const notJson = await fetch(`${base}/api/servers/${SMALL_IDS.cabin}/shared_servers`, {
+        method: 'POST',
+        headers: { 'X-Plex-Token': DEFAULT_TOKEN },
+        body: 'nope',
+      });
+      expect(notJson.status).toBe(400);
+      expect((await share(SMALL_IDS.grandma, { invited_email: 'lonely' }, [301])).status).toBe(404);
+      expect(fake.sharesOf(SMALL_IDS.cabin)).toHaveLength(2);
+    });
+
+    it('requires auth', async () => {
+      const r = await get(base, `/api/servers/${SMALL_IDS.cabin}/shared_servers`, {
+        method: 'POST',
+        token: 'bad',
+        json: { shared_server: { library_section_ids: [201], invited_email: 'lonely' } },
+      });
+      expect(r.status).toBe(401);
+      expect(fake.sharesOf(SMALL_IDS.cabin)).toHaveLength(2);
+    });
+  });
+
+  describe('PUT /api/servers/{mid}/shared_servers/{id}', () => {
+    const put = (mid: string, id: number, ids: number[], token?: string) =>
+      get(base, `/api/servers/${mid}/shared_servers/${id}`, {
+        method: 'PUT',
+        token,
+        json: { server_id: mid, shared_server: { library_section_ids: ids } },
+      });
+
+    it("changes the share's libraries, seen in later GETs", async () => {
+      const r = await put(SMALL_IDS.livingRoom, 5005, [103]);
+      expect(r.status).toBe(200);
+      expect(elements(r.body, 'SharedServer')[0]).toMatchObject({ id: '5005', allLibraries: '0' });
+      const list = await get(base, `/api/servers/${SMALL_IDS.livingRoom}/shared_servers`);
+      const sections = elements(innerOf(list.body, 'SharedServer', 'id', '5005')!, 'Section');
+      expect(sections.filter((x) => x.shared === '1').map((x) => x.title)).toEqual(['Music']);
+      const users = await get(base, '/api/users');
+      expect(elements(innerOf(users.body, 'User', 'id', String(SMALL_USERS.unal))!, 'Server')[0]).toMatchObject({ numLibraries: '1', allLibraries: '0' });
+    });
+
+    it('answers 404 for a gone share, 400 for unknown libraries, 401 for a bad token', async () => {
+      expect((await put(SMALL_IDS.livingRoom, 9999, [101])).status).toBe(404);
+      expect((await put(SMALL_IDS.cabin, 5005, [201])).status).toBe(404);
+      expect((await put(SMALL_IDS.livingRoom, 5005, [201])).status).toBe(400);
+      expect((await put(SMALL_IDS.livingRoom, 5005, [101], 'bad')).status).toBe(401);
+      expect(fake.sharesOf(SMALL_IDS.livingRoom).find((x) => x.share.shareId === 5005)!.share.allLibraries).toBe(true);
+    });
+  });
+
+  describe('dead endpoints', () => {
+    it('answer 410 Gone', async () => {
+      for (const [method, path] of [
+        ['DELETE', `/api/friends/${SMALL_USERS.obrien}`],
+        ['GET', '/api/invites/requested'],
+        ['PUT', '/api/invites/requests/123'],
+      ] as const) {
+        const r = await get(base, path, { method });
+        expect([method, path, r.status]).toEqual([method, path, 410]);
+        expect(elements(r.body, 'error')[0]).toMatchObject({ status: '410' });
+      }
+      // The friend is still there.
+      expect(fake.account.users.some((u) => u.id === SMALL_USERS.obrien)).toBe(true);
+    });
+  });
+
+  describe('faults on write calls', () => {
+    it('429 with Retry-After, then 503, then the share goes through', async () => {
+      const path = new RegExp(`^/api/servers/${SMALL_IDS.cabin}/shared_servers$`);
+      fake.injectFault({ method: 'POST', path, status: 429, headers: { 'Retry-After': '2' } });
+      fake.injectFault({ method: 'POST', path, status: 503 });
+      const post = () =>
+        get(base, `/api/servers/${SMALL_IDS.cabin}/shared_servers`, {
+          method: 'POST',
+          json: { shared_server: { library_section_ids: [201], invited_email: 'lonely' } },
+        });
+      const limited = await post();
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('2');
+      expect((await post()).status).toBe(503);
+      expect(fake.sharesOf(SMALL_IDS.cabin)).toHaveLength(2);
+      expect((await post()).status).toBe(200);
+      expect(fake.sharesOf(SMALL_IDS.cabin)).toHaveLength(3);
+    });
+
+    it('a fault on DELETE leaves the share in place', async () => {
+      fake.injectFault({ method: 'DELETE', path: /shared_servers\/5001$/, status: 500 });
+      const r = await get(base, `/api/servers/${SMALL_IDS.livingRoom}/shared_servers/5001`, { method: 'DELETE' });
+      expect(r.status).toBe(500);
       expect(fake.deletedShares).toEqual([]);
     });
   });

@@ -6,17 +6,22 @@
  *   GET    /api/users  (and /api/users/)          every account linked to the owner
  *   GET    /api/servers/{mid}/shared_servers      one <SharedServer> per share of an owned server
  *   GET    /api/servers/{mid}                     an owned server's library sections
- *   DELETE /api/servers/{mid}/shared_servers/{id} unshare
+ *   POST   /api/servers/{mid}/shared_servers      share (invite): a pending SharedServer, acceptedAt="0"
+ *   PUT    /api/servers/{mid}/shared_servers/{id} change a share's libraries
+ *   DELETE /api/servers/{mid}/shared_servers/{id} unshare (also cancels a pending invite)
  *
- * Bodies are built as strings, cached per route until update()/DELETE changes the account, and
- * streamed in chunks. Faults can be injected to simulate errors, timeouts, truncated and malformed
- * bodies, and dropped connections.
+ * plex.tv's dead endpoints (DELETE /api/friends/{id}, GET /api/invites/requested,
+ * PUT /api/invites/requests/{id}) answer 410 Gone, so a client that calls one fails loudly.
+ *
+ * Bodies are built as strings, cached per route until update()/a write changes the account, and
+ * streamed in chunks. Faults can be injected on any route (reads and writes) to simulate errors,
+ * 429 with Retry-After, timeouts, truncated and malformed bodies, and dropped connections.
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 
-import type { FakePlexAccount, FakeServer, FakeUser } from './plex-data';
+import type { FakePlexAccount, FakeServer, FakeShare, FakeUser } from './plex-data';
 
 export type {
   FakePlexAccount,
@@ -55,6 +60,8 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
+  /** The request body as text ('' when none). */
+  body: string;
   at: number;
 }
 
@@ -167,7 +174,24 @@ export const PLEX_ERRORS = {
   unauthorized: errorsXml(1001, 'User could not be authenticated', 401),
   clientIdentifierMissing: errorsXml(1000, 'X-Plex-Client-Identifier is missing', 400),
   notFound: errorsXml(1002, 'The requested resource or endpoint could not be found', 404),
+  gone: errorsXml(1410, 'This endpoint is no longer available', 410),
 } as const;
+
+/** plex.tv's 400 to a share of a server the invitee already has: the message names the invitee. */
+export function alreadySharingXml(invitee: string): string {
+  return errorsXml(1000, `Already sharing this server with ${invitee}`, 400);
+}
+
+function badRequestXml(message: string): string {
+  return errorsXml(1000, message, 400);
+}
+
+/** Endpoints plex.tv retired (410 Gone): a current client never calls them. */
+const DEAD_ENDPOINTS: Array<{ method: string; path: RegExp }> = [
+  { method: 'DELETE', path: /^\/api\/friends\/[^/]+\/?$/ },
+  { method: 'GET', path: /^\/api\/invites\/requested\/?$/ },
+  { method: 'PUT', path: /^\/api\/invites\/requests\/[^/]+\/?$/ },
+];
 
 function errorsXml(code: number, message: string, status: number): string {
   return `${XML_PROLOG}<errors>\n  <error code="${code}" message="${xmlEscape(message)}" status="${status}"/>\n</errors>\n`;
@@ -179,6 +203,7 @@ const DEFAULT_STATUS_MESSAGES: Record<number, [number, string]> = {
   403: [1003, 'Access denied'],
   404: [1002, 'The requested resource or endpoint could not be found'],
   422: [1022, 'Unprocessable entity'],
+  410: [1410, 'This endpoint is no longer available'],
   429: [1029, 'Too many requests'],
   500: [1500, 'Internal server error'],
   502: [1502, 'Bad gateway'],
@@ -280,6 +305,11 @@ function cloneAccount(a: FakePlexAccount): FakePlexAccount {
 export class FakePlexTv {
   readonly requests: RecordedRequest[] = [];
   readonly deletedShares: DeletedShare[] = [];
+  /**
+   * plex.tv's clock for new invites (`invitedAt`, and `acceptedAt` set by acceptShare), in unix
+   * seconds. Defaults to the real time; a test may set it.
+   */
+  nowSeconds: () => number = () => Math.floor(Date.now() / 1000);
 
   private readonly state: FakePlexAccount;
   private readonly cache = new Map<string, Buffer[]>();
@@ -357,6 +387,27 @@ export class FakePlexTv {
   update(mutate: (a: FakePlexAccount) => void): void {
     mutate(this.state);
     this.cache.clear();
+    this.lastShareId = undefined;
+  }
+
+  /**
+   * The invitee accepts a pending share (in Plex, by e-mail or the app): `acceptedAt` is set, and
+   * the share is no longer pending in /api/users. Throws for an unknown share.
+   */
+  acceptShare(machineIdentifier: string, shareId: number, atSeconds = this.nowSeconds()): void {
+    const share = this.findShare(machineIdentifier, shareId)?.share;
+    if (!share) throw new Error(`FakePlexTv: no share ${shareId} on ${machineIdentifier}`);
+    share.acceptedAt = atSeconds;
+    this.cache.clear();
+  }
+
+  /** Every share of a server, with its user: for tests to look at the state after write calls. */
+  sharesOf(machineIdentifier: string): Array<{ user: FakeUser; share: FakeShare }> {
+    const out: Array<{ user: FakeUser; share: FakeShare }> = [];
+    for (const user of this.state.users) {
+      for (const share of user.shares) if (share.machineIdentifier === machineIdentifier) out.push({ user, share });
+    }
+    return out;
   }
 
   injectFault(f: Fault): void {
@@ -392,13 +443,15 @@ export class FakePlexTv {
     const path = url.pathname;
     const query: Record<string, string> = {};
     for (const [k, v] of url.searchParams) query[k] = v;
-    this.requests.push({ method, path, query, headers: { ...req.headers }, at: Date.now() });
-    // Drain any request body (DELETE/POST) so keep-alive connections stay usable.
-    req.resume();
+    // Read the whole body (write calls carry small JSON) so keep-alive connections stay usable.
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    this.requests.push({ method, path, query, headers: { ...req.headers }, body, at: Date.now() });
 
     const fault = this.takeFault(method, path);
     if (!fault) {
-      await this.send(res, this.route(method, path, query, req.headers));
+      await this.send(res, this.route(method, path, query, req.headers, body));
       return;
     }
 
@@ -420,7 +473,7 @@ export class FakePlexTv {
       await this.send(res, { status: 200, body: [enc(MALFORMED_XML)] });
       return;
     }
-    const answer = this.route(method, path, query, req.headers);
+    const answer = this.route(method, path, query, req.headers, body);
     if (fault.truncate) {
       const half = headOfBody(answer.body, Math.floor(bodyLength(answer.body) / 2));
       await this.send(res, { ...answer, body: half }, false);
@@ -498,6 +551,7 @@ export class FakePlexTv {
     path: string,
     query: Record<string, string>,
     headers: http.IncomingHttpHeaders,
+    body = '',
   ): Answer {
     const headerToken = headers['x-plex-token'];
     const token = (Array.isArray(headerToken) ? headerToken[0] : headerToken) ?? query['X-Plex-Token'];
@@ -505,6 +559,8 @@ export class FakePlexTv {
     if (this.state.clientIdentifierRequired && !headers['x-plex-client-identifier']) {
       return this.error(400, PLEX_ERRORS.clientIdentifierMissing);
     }
+
+    if (DEAD_ENDPOINTS.some((d) => d.method === method && d.path.test(path))) return this.error(410, PLEX_ERRORS.gone);
 
     let m: RegExpExecArray | null;
     if (method === 'GET') {
@@ -529,6 +585,14 @@ export class FakePlexTv {
     } else if (method === 'DELETE') {
       if ((m = /^\/api\/servers\/([^/]+)\/shared_servers\/(\d+)\/?$/.exec(path))) {
         return this.deleteShare(safeDecode(m[1]!), Number(m[2]));
+      }
+    } else if (method === 'POST') {
+      if ((m = /^\/api\/servers\/([^/]+)\/shared_servers\/?$/.exec(path))) {
+        return this.createShare(safeDecode(m[1]!), body);
+      }
+    } else if (method === 'PUT') {
+      if ((m = /^\/api\/servers\/([^/]+)\/shared_servers\/(\d+)\/?$/.exec(path))) {
+        return this.updateShare(safeDecode(m[1]!), Number(m[2]), body);
       }
     }
     return this.error(404, PLEX_ERRORS.notFound);
@@ -563,6 +627,137 @@ export class FakePlexTv {
       }
     }
     return this.error(404, PLEX_ERRORS.notFound);
+  }
+
+  private findShare(mid: string, shareId: number): { user: FakeUser; share: FakeShare } | undefined {
+    for (const user of this.state.users) {
+      const share = user.shares.find((s) => s.machineIdentifier === mid && s.shareId === shareId);
+      if (share) return { user, share };
+    }
+    return undefined;
+  }
+
+  /**
+   * The section ids of a v1 share body (`shared_server.library_section_ids`), checked against the
+   * server's libraries; a string is an error message for a 400.
+   */
+  private sectionIdsOf(server: FakeServer, shared: Record<string, unknown>): number[] | string {
+    const raw = shared.library_section_ids;
+    if (!Array.isArray(raw) || raw.length === 0) return 'library_section_ids must list at least one library';
+    const ids: number[] = [];
+    for (const v of raw) {
+      const id = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+      if (!server.sections.some((sec) => sec.id === id)) return `Invalid library section id: ${String(v)}`;
+      if (!ids.includes(id)) ids.push(id);
+    }
+    return ids;
+  }
+
+  private parseShareBody(mid: string, body: string): Record<string, unknown> | string {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return 'The request body is not JSON';
+    }
+    if (!parsed || typeof parsed !== 'object') return 'The request body is not a JSON object';
+    const { server_id: serverId, shared_server: shared } = parsed as Record<string, unknown>;
+    if (serverId !== undefined && serverId !== mid) return 'server_id does not match the server in the path';
+    if (!shared || typeof shared !== 'object') return 'shared_server is missing';
+    return shared as Record<string, unknown>;
+  }
+
+  /**
+   * v1 invite. The invitee is `invited_id` (a known account id) or `invited_email` (an e-mail or
+   * a username). An e-mail with no Plex account behind it still gets a pending invite: plex.tv
+   * mails them, and the fake lists them as a user named by the e-mail.
+   */
+  private createShare(mid: string, body: string): Answer {
+    const server = this.ownedServer(mid);
+    if (!server) return this.error(404, PLEX_ERRORS.notFound);
+    const shared = this.parseShareBody(mid, body);
+    if (typeof shared === 'string') return this.error(400, badRequestXml(shared));
+    const sectionIds = this.sectionIdsOf(server, shared);
+    if (typeof sectionIds === 'string') return this.error(400, badRequestXml(sectionIds));
+
+    let user: FakeUser | undefined;
+    let invitee: string;
+    if (shared.invited_id !== undefined) {
+      const id = Number(shared.invited_id);
+      user = this.state.users.find((u) => u.id === id);
+      if (!user) {
+        const known = this.state.knownAccounts?.find((a) => a.id === id);
+        if (!known) return this.error(400, badRequestXml(`No Plex account with id ${String(shared.invited_id)}`));
+        user = this.addUser({ ...known, shares: [] });
+      }
+      invitee = user.username ?? user.title;
+    } else if (typeof shared.invited_email === 'string' && shared.invited_email.trim() !== '') {
+      invitee = shared.invited_email.trim();
+      const wanted = invitee.toLowerCase();
+      const matches = (a: { username: string | null; email: string | null }): boolean =>
+        a.email?.toLowerCase() === wanted || a.username?.toLowerCase() === wanted;
+      user = this.state.users.find(matches);
+      if (!user) {
+        const known = this.state.knownAccounts?.find(matches);
+        if (known) user = this.addUser({ ...known, shares: [] });
+        else if (invitee.includes('@')) user = this.addUser({ id: this.nextUserId(), title: invitee, username: invitee, email: invitee, shares: [] });
+        else return this.error(400, badRequestXml(`No Plex account with the username ${invitee}`));
+      }
+    } else {
+      return this.error(400, badRequestXml('invited_email or invited_id is required'));
+    }
+
+    if (user.shares.some((s) => s.machineIdentifier === mid)) return this.error(400, alreadySharingXml(invitee));
+    const share: FakeShare = {
+      machineIdentifier: mid,
+      shareId: this.nextShareId(),
+      invitedAt: this.nowSeconds(),
+      acceptedAt: 0,
+      allLibraries: sectionIds.length === server.sections.length,
+      sectionIds,
+    };
+    user.shares.push(share);
+    this.cache.clear();
+    return { status: 200, body: [enc(this.renderOneShare(server, user, share))] };
+  }
+
+  private updateShare(mid: string, shareId: number, body: string): Answer {
+    const server = this.ownedServer(mid);
+    if (!server) return this.error(404, PLEX_ERRORS.notFound);
+    const found = this.findShare(mid, shareId);
+    if (!found) return this.error(404, PLEX_ERRORS.notFound);
+    const shared = this.parseShareBody(mid, body);
+    if (typeof shared === 'string') return this.error(400, badRequestXml(shared));
+    const sectionIds = this.sectionIdsOf(server, shared);
+    if (typeof sectionIds === 'string') return this.error(400, badRequestXml(sectionIds));
+    found.share.sectionIds = sectionIds;
+    found.share.allLibraries = sectionIds.length === server.sections.length;
+    this.cache.clear();
+    return { status: 200, body: [enc(this.renderOneShare(server, found.user, found.share))] };
+  }
+
+  private addUser(user: FakeUser): FakeUser {
+    this.state.users.push(user);
+    return user;
+  }
+
+  private nextUserId(): number {
+    let max = 90_000_000;
+    for (const u of this.state.users) max = Math.max(max, u.id);
+    for (const a of this.state.knownAccounts ?? []) max = Math.max(max, a.id);
+    return max + 1;
+  }
+
+  /** Found once (a big account has 200k shares), then counted up; update() may add shares, so it resets. */
+  private lastShareId: number | undefined;
+
+  private nextShareId(): number {
+    if (this.lastShareId === undefined) {
+      let max = 0;
+      for (const u of this.state.users) for (const s of u.shares) max = Math.max(max, s.shareId);
+      this.lastShareId = max;
+    }
+    return ++this.lastShareId;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -748,6 +943,29 @@ export class FakePlexTv {
     }
     w.text('</MediaContainer>\n');
     return w.finish();
+  }
+
+  /** The answer to a share write: one <SharedServer> in a MediaContainer, like the list's entries. */
+  private renderOneShare(server: FakeServer, u: FakeUser, share: FakeShare): string {
+    const sections = server.sections
+      .map((sec) => {
+        const isShared = share.allLibraries || share.sectionIds.includes(sec.id);
+        return `    <Section id="${sec.id}" key="${xmlEscape(sec.key)}" title="${xmlEscape(sec.title)}" type="${sec.type}" shared="${b(isShared)}"/>\n`;
+      })
+      .join('');
+    return (
+      `${XML_PROLOG}<MediaContainer friendlyName="myPlex" identifier="com.plexapp.plugins.myplex"` +
+      ` machineIdentifier="${xmlEscape(server.machineIdentifier)}" size="1">\n` +
+      `  <SharedServer id="${share.shareId}" username="${xmlEscape(u.username ?? '')}"` +
+      ` email="${xmlEscape(u.email ?? '')}" userID="${u.id}"` +
+      ` accessToken="${derivedToken(this.salt, `share:${share.shareId}`)}" name="${xmlEscape(server.name)}"` +
+      ` acceptedAt="${share.acceptedAt}" invitedAt="${share.invitedAt}" allowSync="0"` +
+      ` allowCameraUpload="0" allowChannels="0" allowTuners="0" allowSubtitleAdmin="0" owned="0"` +
+      ` allLibraries="${b(share.allLibraries)}" filterAll="" filterMovies="" filterMusic=""` +
+      ` filterPhotos="" filterTelevision="">\n` +
+      sections +
+      '  </SharedServer>\n</MediaContainer>\n'
+    );
   }
 
   private renderServer(server: FakeServer): string {

@@ -69,6 +69,11 @@ export interface FakePlexAccount {
   users: FakeUser[];
   /** Also list a player and a client device in /api/resources. Default true. */
   extraDevices?: boolean;
+  /**
+   * Plex accounts that exist on plex.tv but are not linked to the owner yet: an invite by their
+   * e-mail, username or id makes them a user (with the invite pending).
+   */
+  knownAccounts?: Array<{ id: number; title: string; username: string; email: string }>;
 }
 
 export const DEFAULT_TOKEN = 'test-plex-token';
