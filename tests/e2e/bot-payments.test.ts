@@ -225,7 +225,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: /payments', (kind) => {
       const pick = h.discord.selectMenu({ ...admin, customId: select.custom_id, values: [String(row!.id)], message: list.final().id });
       expect((await pick.response()).type).toBe(9);
       // Every user with an email matches: the old behaviour gave the payment (and the email) to the first by title.
-      const refused = await h.discord.modalSubmit({ ...admin, from: pick, fields: { user: 'example', remember: ['email'] } }).response();
+      const refused = await formAnswer(h.discord.modalSubmit({ ...admin, from: pick, fields: { user: 'example', remember: ['email'] } }));
       expect(refused.data.flags & EPHEMERAL).toBe(EPHEMERAL);
       const lines = (refused.data.content as string).split('\n');
       expect(lines[0]).toBe('"example" matches 5 users, not one: nothing was assigned. Pick the user from the list as you type, or type their plex id:');
