@@ -2,7 +2,8 @@ import { CsvError, parse } from 'csv-parse/sync';
 import { detectDateFormat, parseCsvDate, parseCsvTime, toInstant, type DateFormat, type DateSample } from './csv-dates';
 import { parseAmount } from './money';
 import { classifyPayPal, normalizePayPalStatus, type Direction } from './paypal-rules';
-import { PAYPAL_SUBSCRIPTION_ID, validateTransaction, type ImportedTransaction, type RejectedRow } from './transaction';
+import { isSubscriptionId } from './subscription-id';
+import { validateTransaction, type ImportedTransaction, type RejectedRow } from './transaction';
 
 /** The columns the import reads, by the header names PayPal uses (layouts differ: never by position). */
 const COLUMNS = {
@@ -120,7 +121,7 @@ export function parsePayPalCsv(text: string, options: { dateFormat?: DateFormat 
       continue;
     }
     const reference = row.cell('referenceTxnId').trim();
-    const subscriptionId = kind === 'payment' && PAYPAL_SUBSCRIPTION_ID.test(reference) ? reference : null;
+    const subscriptionId = kind === 'payment' && isSubscriptionId(reference, 'paypal') ? reference : null;
     // Money in comes from the payer; a refund goes back to them.
     const counterparty = (direction === 'debit' ? row.cell('toEmail') : row.cell('fromEmail')).trim();
     const checked = validateTransaction({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isSubscriptionId, SUBSCRIPTION_ID_RULE } from './subscription-id';
 
 /**
  * The one shape every payment source (PayPal CSV, PayPal API, Stripe) is normalized into before
@@ -20,7 +21,11 @@ export const importedTransactionSchema = z.object({
     .transform((v) => v.toLowerCase())
     .nullable(),
   payerName: z.string().trim().max(255).nullable(),
-  subscriptionId: z.string().trim().min(1).max(64).nullable(),
+  subscriptionId: z
+    .string()
+    .trim()
+    .refine((v) => isSubscriptionId(v), `is not a subscription ID: ${SUBSCRIPTION_ID_RULE}`)
+    .nullable(),
   referenceTransactionId: z.string().trim().min(1).max(64).nullable(),
   /** The CSV line the transaction starts on (CSV imports only). */
   line: z.number().int().positive().optional(),
@@ -43,6 +48,3 @@ export function validateTransaction(input: unknown): { ok: true; value: Imported
   const issue = parsed.error.issues[0]!;
   return { ok: false, reason: `${issue.path.join('.') || 'transaction'}: ${issue.message}` };
 }
-
-/** PayPal subscription ids: I- followed by upper-case letters and digits (length varies). */
-export const PAYPAL_SUBSCRIPTION_ID = /^I-[A-Z0-9]+$/;

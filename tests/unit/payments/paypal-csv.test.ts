@@ -31,7 +31,7 @@ describe('PayPal activity download (CSV)', () => {
     expect(byId.get('3EF45678GH9012345')).toMatchObject({ line: 6, currency: 'EUR', amountCents: 900 });
     expect(byId.get('6LM78901NP2345678')).toMatchObject({ amountCents: 156000, kind: 'payment' });
     expect(byId.get('7NP89012QR3456789')).toMatchObject({ kind: 'refund', amountCents: 1000, referenceTransactionId: '2CD34567EF8901234', payerEmail: 'obrien@example.com' });
-    expect(byId.get('8QR90123ST4567890')).toMatchObject({ status: 'pending', subscriptionId: 'I-PENDING0001AB' });
+    expect(byId.get('8QR90123ST4567890')).toMatchObject({ status: 'pending', subscriptionId: 'I-PENDING001AB' });
     // Conversions, the memo (an authorization) and the withdrawal are not subscribers' money.
     expect(result.ignored.map((i) => i.transactionId).sort()).toEqual(['0UV12345WX6789012', '4GH56789JK0123456', '5JK67890LM1234567', '9ST01234UV5678901']);
     expect(result.ignored.find((i) => i.transactionId === '9ST01234UV5678901')!.reason).toMatch(/Memo/);
