@@ -48,6 +48,17 @@ export interface PayPalCsvResult {
 }
 
 /**
+ * The text of a CSV file's bytes. PayPal writes UTF-8; a spreadsheet that re-saved the file may
+ * have written UTF-16 ("Unicode text"), which its byte order mark tells. The CLI and the bot's
+ * attachments read files through this, so a file reads the same both ways.
+ */
+export function decodeCsvBytes(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+/**
  * Reads a PayPal activity download (CSV) as the PayPal site produces it: UTF-8 BOM, every cell
  * quoted, commas and line breaks inside cells, CRLF line ends, US or EU dates and amounts, extra or
  * missing columns. Every row is checked; the caller applies nothing when any row is rejected.

@@ -97,6 +97,18 @@ describe.each(DATABASE_KINDS)('the bot on %s: /payments', (kind) => {
       expect(h.discord.roleChanges).toEqual([]);
     });
 
+    it('reads a UTF-16 attachment (a spreadsheet\'s "Unicode text") as the CLI does', async () => {
+      // The fixture starts with a BOM: as UTF-16LE that is FF FE, the mark the reader looks for.
+      const utf16 = Buffer.from(fixture('us-activity.csv').toString('utf8'), 'utf16le');
+      expect([...utf16.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+      await q('UPDATE payments SET subscription_id = ? WHERE user_id = (SELECT id FROM users WHERE plex_id = ?)', ['I-JSE05VWSMN55', SMALL_USERS.zoe]);
+      const done = await settled(importFile('Download.csv', utf16));
+      expect(done.embeds[0].title).toBe('PayPal import done');
+      expect(fields(done.embeds[0])).toEqual(counts(7, 4, 1, 0, 1, 1));
+      expect(done.embeds[0].description).toMatch(/line 10: .*O'Brien & Søn.*review/);
+      expect(await imported(SMALL_USERS.obrien)).toEqual([expect.objectContaining({ transactionId: '2CD34567EF8901234', plan: 'Monthly' })]);
+    });
+
     it('refuses a file with unreadable rows as a whole, naming the lines, and writes nothing', async () => {
       const before = await h.snapshot();
       const done = await settled(importFile('broken.csv', fixture('broken-rows.csv'), [{ name: 'date-format', value: 'MDY' }]));

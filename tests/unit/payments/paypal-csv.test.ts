@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CsvFormatError } from '../../../src/payments/errors';
-import { parsePayPalCsv } from '../../../src/payments/paypal-csv';
+import { decodeCsvBytes, parsePayPalCsv } from '../../../src/payments/paypal-csv';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, '../../fixtures/paypal', name), 'utf8');
 
@@ -81,5 +81,16 @@ describe('PayPal activity download (CSV)', () => {
       ['X1', 'refund', 500],
       ['X2', 'payment', 1250],
     ]);
+  });
+});
+
+describe('CSV bytes to text', () => {
+  const text = '\uFEFFDate,Name\n12/01/2026,Ünal Çelik\n';
+  it('reads UTF-8 and UTF-16 with either byte order the same, by the byte order mark', () => {
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    for (const bytes of [Buffer.from(text, 'utf8'), Buffer.from(text.slice(1), 'utf8'), le, be]) {
+      expect(decodeCsvBytes(bytes)).toBe(text.slice(1));
+    }
   });
 });
