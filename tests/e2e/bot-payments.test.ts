@@ -210,6 +210,23 @@ describe.each(DATABASE_KINDS)('the bot on %s: /payments', (kind) => {
       expect(after.data.components).toEqual([]);
     });
 
+    it('answers whatever arrives as a payment pick: a button or a value that is not a payment', async () => {
+      const before = await h.snapshot();
+      // No list was sent: the fake makes up the message each time, so nothing limits what comes in.
+      const channelId = [...h.discord.guild(IDS.guild)!.channels.values()].find((c) => (c.type ?? 0) === 0)!.id;
+      const answers = [
+        () => h.discord.selectMenu({ ...admin, customId: 'payment-pick', values: ['not-a-payment'] }),
+        () => h.discord.button({ ...admin, customId: 'payment-pick', message: { id: '900000000000000099', channel_id: channelId, components: [{ type: 1, components: [{ type: 2, style: 1, label: 'x', custom_id: 'payment-pick' }] }] } }),
+      ];
+      for (const send of answers) {
+        const reply = await send().response();
+        expect(reply.type).toBe(4);
+        expect(reply.data.content).toBe('Pick a payment in the list of /payments unmatched: run it again if the list is old.');
+        expect(reply.data.flags & EPHEMERAL).toBe(EPHEMERAL);
+      }
+      expect(await h.snapshot()).toEqual(before);
+    });
+
     it('answers an unknown user in the modal clearly and assigns nothing', async () => {
       await settled(importFile('stranger.csv', strangerCsv));
       const [row] = await unmatchedRows();
