@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIsoCurrency } from './money';
 import { isSubscriptionId, SUBSCRIPTION_ID_RULE } from './subscription-id';
 
 /**
@@ -13,7 +14,7 @@ export const importedTransactionSchema = z.object({
   status: z.enum(['completed', 'pending', 'denied', 'reversed', 'canceled', 'other']),
   occurredAt: z.date().refine((d) => !Number.isNaN(d.getTime()), 'invalid date'),
   amountCents: z.number().int().nonnegative().max(2_000_000_000),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code'),
+  currency: z.string().refine(isIsoCurrency, 'must be an ISO 4217 currency code like USD or EUR'),
   payerEmail: z
     .string()
     .trim()
@@ -45,6 +46,6 @@ export interface RejectedRow {
 export function validateTransaction(input: unknown): { ok: true; value: ImportedTransaction } | { ok: false; reason: string } {
   const parsed = importedTransactionSchema.safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0]!;
-  return { ok: false, reason: `${issue.path.join('.') || 'transaction'}: ${issue.message}` };
+  // Every problem of the transaction, not only the first: the admin fixes the row once.
+  return { ok: false, reason: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'transaction'}: ${issue.message}`).join('; ') };
 }

@@ -45,7 +45,7 @@ export class PaymentsImportService {
     const dryRun = options.dryRun ?? false;
     const onProgress = options.onProgress ?? noProgress;
     onProgress({ phase: 'reading the file', done: 0, total: 1 });
-    const parsed = parsePayPalCsv(text, { dateFormat: options.dateFormat });
+    const parsed = await parsePayPalCsv(text, { dateFormat: options.dateFormat });
     onProgress({ phase: 'reading the file', done: 1, total: 1 });
     const summary = emptySummary(dryRun);
     summary.ignored = parsed.ignored.length;

@@ -3,7 +3,7 @@ import { isSubscriptionId } from '../../../src/payments/subscription-id';
 import { validateTransaction } from '../../../src/payments/transaction';
 
 describe('subscription IDs: one rule for the payment modal and the imports', () => {
-  it('knows PayPal I- and 12 letters/digits and Stripe sub_ and letters/digits', () => {
+  it('knows PayPal I- and 12 letters/digits and Stripe sub_ and letters/digits', async () => {
     expect(isSubscriptionId('I-JSE05VWSMN55')).toBe(true);
     expect(isSubscriptionId('sub_1MowQVLkdIwHu7ixeRlqHVzs')).toBe(true);
     for (const bad of ['I-SHORT', 'I-JSE05VWSMN551', 'i-jse05vwsmn55', 'I-JSE05VWSMN5!', 'sub_', 'sub_a-b', `sub_${'a'.repeat(61)}`, 'P-123']) {
@@ -13,12 +13,12 @@ describe('subscription IDs: one rule for the payment modal and the imports', () 
     expect(isSubscriptionId('I-JSE05VWSMN55', 'stripe')).toBe(false);
   });
 
-  it('reads a PayPal reference as a subscription only when the modal would accept it', () => {
+  it('reads a PayPal reference as a subscription only when the modal would accept it', async () => {
     const text =
       'Date,Type,Status,Currency,Gross,Transaction ID,Reference Txn ID,From Email Address\n' +
       '12/01/2026,Subscription Payment,Completed,USD,10.00,T1,I-JSE05VWSMN55,a@example.com\n' +
       '12/02/2026,Subscription Payment,Completed,USD,10.00,T2,I-SHORT,b@example.com\n';
-    const result = parsePayPalCsv(text, { dateFormat: 'MDY' });
+    const result = await parsePayPalCsv(text, { dateFormat: 'MDY' });
     expect(result.rejected).toEqual([]);
     expect(result.transactions.map((t) => [t.transactionId, t.subscriptionId, t.referenceTransactionId])).toEqual([
       ['T1', 'I-JSE05VWSMN55', null],
@@ -26,7 +26,7 @@ describe('subscription IDs: one rule for the payment modal and the imports', () 
     ]);
   });
 
-  it('refuses an imported transaction whose subscription ID breaks the rule, naming the rule', () => {
+  it('refuses an imported transaction whose subscription ID breaks the rule, naming the rule', async () => {
     const tx = {
       source: 'stripe',
       transactionId: 'in_1',
