@@ -139,8 +139,11 @@ export const paymentsCommand: SlashCommand = {
 
   actions: {
     'payment-pick': async (interaction) => {
-      if (!interaction.isStringSelectMenu()) return;
-      const unmatchedId = Number(interaction.values[0]);
+      // Whatever arrives under this custom_id gets an answer: Discord shows "interaction failed" otherwise.
+      const unmatchedId = interaction.isStringSelectMenu() ? Number(interaction.values[0]) : Number.NaN;
+      if (!interaction.isStringSelectMenu() || !Number.isSafeInteger(unmatchedId) || unmatchedId <= 0) {
+        return answer(interaction, { content: 'Pick a payment in the list of /payments unmatched: run it again if the list is old.' });
+      }
       await interaction.showModal(
         new ModalBuilder()
           .setCustomId(encodeAction({ kind: 'payment-assign-modal', unmatchedId }))

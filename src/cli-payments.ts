@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { App } from './app';
 import { formatTable } from './cli-format';
 import type { DateFormat } from './payments/csv-dates';
+import { decodeCsvBytes } from './payments/paypal-csv';
 import { DomainError } from './services/errors';
 import type { ImportSummary } from './services/payments-import.service';
 import type { ProgressListener } from './services/progress';
@@ -98,7 +99,6 @@ export async function runPaymentsCommand(
   }
 }
 
-/** PayPal writes UTF-8; a file re-saved by a spreadsheet may be UTF-16. */
 function readText(file: string): string {
   let data: Buffer;
   try {
@@ -106,8 +106,7 @@ function readText(file: string): string {
   } catch (error) {
     throw new DomainError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  if (data[0] === 0xff && data[1] === 0xfe) return data.subarray(2).toString('utf16le');
-  return data.toString('utf8');
+  return decodeCsvBytes(data);
 }
 
 export function formatImportSummary(s: ImportSummary): string {

@@ -1,4 +1,5 @@
 import type { Attachment } from 'discord.js';
+import { decodeCsvBytes } from '../payments/paypal-csv';
 import { DomainError } from '../services/errors';
 
 /** PayPal exports of several years stay well below this. */
@@ -17,5 +18,6 @@ export async function downloadCsv(attachment: Attachment, timeoutMs = 30_000): P
     throw new DomainError(`Could not download "${attachment.name}" from Discord: ${(error as Error).message}`);
   }
   if (!response.ok) throw new DomainError(`Could not download "${attachment.name}" from Discord (HTTP ${response.status}): attach it again`);
-  return response.text();
+  // Like the CLI: a spreadsheet's UTF-16 file reads as text, not as mojibake.
+  return decodeCsvBytes(new Uint8Array(await response.arrayBuffer()));
 }

@@ -48,6 +48,14 @@ function isGrouped(text: string, sep: string): boolean {
   return /^\d{1,3}$/.test(groups[0]!) && groups.slice(1).every((g) => /^\d{3}$/.test(g));
 }
 
+/** The ISO 4217 codes of current currencies, as the runtime's ICU data knows them. */
+const ISO_CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/** True for an ISO 4217 code (USD, EUR, JPY), false for a typo like UDS. */
+export function isIsoCurrency(code: string): boolean {
+  return ISO_CURRENCIES.has(code);
+}
+
 /** Currencies Stripe counts in whole units (no minor unit): its amount 1560 JPY is ¥1,560. */
 const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
 /** Currencies Stripe counts in thousandths. */

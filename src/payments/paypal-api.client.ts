@@ -5,7 +5,8 @@ import { PaymentAuthError, PaymentHttpError, PaymentNetworkError, PaymentRespons
 import { decimalToCents } from './money';
 import { classifyPayPalEventCode, normalizePayPalStatus } from './paypal-rules';
 import type { SourceFetch, TransactionSource } from './source';
-import { PAYPAL_SUBSCRIPTION_ID, validateTransaction, type ImportedTransaction } from './transaction';
+import { isSubscriptionId } from './subscription-id';
+import { validateTransaction, type ImportedTransaction } from './transaction';
 
 export interface PayPalApiOptions {
   baseUrl: string;
@@ -134,7 +135,7 @@ export class PayPalApiClient implements TransactionSource {
     if (kind === 'ignored') return null;
     const reference = info.paypal_reference_id?.trim() || null;
     // Real data sometimes leaves the reference type empty: the I- prefix is what tells a subscription.
-    const subscriptionId = kind === 'payment' && reference && PAYPAL_SUBSCRIPTION_ID.test(reference) ? reference : null;
+    const subscriptionId = kind === 'payment' && reference && isSubscriptionId(reference, 'paypal') ? reference : null;
     const name = parsed.data.payer_info?.payer_name;
     const payerName = name?.alternate_full_name?.trim() || [name?.given_name, name?.surname].filter(Boolean).join(' ').trim() || null;
     const checked = validateTransaction({

@@ -1,8 +1,10 @@
-import { CsvError, parse } from 'csv-parse/sync';
+import { Readable } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
 import { detectDateFormat, parseCsvDate, parseCsvTime, toInstant, type DateFormat, type DateSample } from './csv-dates';
-import { parseAmount } from './money';
+import { isIsoCurrency, parseAmount } from './money';
 import { classifyPayPal, normalizePayPalStatus, type Direction } from './paypal-rules';
-import { PAYPAL_SUBSCRIPTION_ID, validateTransaction, type ImportedTransaction, type RejectedRow } from './transaction';
+import { isSubscriptionId } from './subscription-id';
+import { validateTransaction, type ImportedTransaction, type RejectedRow } from './transaction';
 
 /** The columns the import reads, by the header names PayPal uses (layouts differ: never by position). */
 const COLUMNS = {
@@ -47,23 +49,67 @@ export interface PayPalCsvResult {
 }
 
 /**
- * Reads a PayPal activity download (CSV) as the PayPal site produces it: UTF-8 BOM, every cell
- * quoted, commas and line breaks inside cells, CRLF line ends, US or EU dates and amounts, extra or
- * missing columns. Every row is checked; the caller applies nothing when any row is rejected.
- * Throws CsvFormatError when the date format cannot be told (the admin must choose it).
+ * The text of a CSV file's bytes. PayPal writes UTF-8; a spreadsheet that re-saved the file may
+ * have written UTF-16 ("Unicode text"), which its byte order mark tells. The CLI and the bot's
+ * attachments read files through this, so a file reads the same both ways.
  */
-export function parsePayPalCsv(text: string, options: { dateFormat?: DateFormat } = {}): PayPalCsvResult {
-  // One line break kind, so that csv-parse's line count is the line an admin sees in an editor.
-  const body = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+export function decodeCsvBytes(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+/** Text handed to the CSV parser at a time: small enough to parse in a few milliseconds. */
+const CHUNK_CHARS = 16 * 1024;
+/** The longest the reading holds the event loop before letting other work (Discord interactions) run. */
+const SLICE_MS = 10;
+
+/** Answers a function that yields to the event loop once the work since the last yield took SLICE_MS. */
+function timeSlicer(): () => Promise<void> {
+  let since = performance.now();
+  return async () => {
+    if (performance.now() - since < SLICE_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    since = performance.now();
+  };
+}
+
+/**
+ * The file in chunks, with one line break kind (so csv-parse's line count is the line an admin sees
+ * in an editor), pausing between chunks so a 25 MB file does not hold the event loop. A chunk never
+ * ends between \r and \n, nor inside a surrogate pair.
+ */
+async function* textChunks(body: string): AsyncGenerator<string> {
+  for (let at = 0; at < body.length; ) {
+    let end = Math.min(body.length, at + CHUNK_CHARS);
+    if (end < body.length && (body[end - 1] === '\r' || /[\uD800-\uDBFF]/.test(body[end - 1]!))) end++;
+    yield body.slice(at, end).replace(/\r\n?/g, '\n');
+    at = end;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+type CsvRecord = { record: string[]; info: { lines: number } };
+
+/**
+ * Reads a PayPal activity download (CSV) as the PayPal site produces it: UTF-8 BOM, every cell
+ * quoted, commas and line breaks inside cells, CRLF line ends, US or EU dates and amounts, columns
+ * in any order. Every row is checked and every bad one named (a row whose cell count differs from
+ * the header's would be read with shifted columns, so it is one of them); the caller applies
+ * nothing when any row is rejected. Streams, yielding to the event loop, so the bot keeps
+ * answering during a big file. Throws CsvFormatError when the date format cannot be told (the
+ * admin must choose it).
+ */
+export async function parsePayPalCsv(text: string, options: { dateFormat?: DateFormat } = {}): Promise<PayPalCsvResult> {
+  const body = text.replace(/^\uFEFF/, '');
   const result: PayPalCsvResult = { transactions: [], ignored: [], rejected: [], dateFormat: null, rows: 0 };
-  let records: Array<{ record: string[]; info: { lines: number } }>;
+  const records: CsvRecord[] = [];
   try {
-    records = parse(body, {
-      delimiter: detectDelimiter(body),
-      info: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-    }) as unknown as Array<{ record: string[]; info: { lines: number } }>;
+    // Rows of the wrong width are let through here and named below, all of them, not only the first.
+    const parser = Readable.from(textChunks(body)).pipe(
+      parse({ delimiter: detectDelimiter(body), info: true, relax_column_count: true, skip_empty_lines: true }),
+    );
+    for await (const r of parser) records.push(r as CsvRecord);
   } catch (error) {
     const line = error instanceof CsvError ? Number((error as unknown as { lines?: number }).lines ?? 1) : 1;
     result.rejected.push({ line, reason: `not a readable CSV file: ${(error as Error).message}` });
@@ -83,12 +129,23 @@ export function parsePayPalCsv(text: string, options: { dateFormat?: DateFormat 
     });
     return result;
   }
-  const rows = records.slice(1).map((r) => ({ line: startLine(r), cell: (c: Column) => cellOf(r.record, index[c]) }));
+  const width = header.record.length;
+  const rows = records.slice(1).map((r) => ({ line: startLine(r), width: r.record.length, cell: (c: Column) => cellOf(r.record, index[c]) }));
   result.rows = rows.length;
-  const samples: DateSample[] = rows.map((r) => ({ line: r.line, text: r.cell('date') }));
+  // A shifted row's "date" is some other cell: it must not sway the format.
+  const samples: DateSample[] = rows.filter((r) => r.width === width).map((r) => ({ line: r.line, text: r.cell('date') }));
   result.dateFormat = detectDateFormat(samples, options.dateFormat);
 
+  const pause = timeSlicer();
   for (const row of rows) {
+    await pause();
+    if (row.width !== width) {
+      result.rejected.push({
+        line: row.line,
+        reason: `the row has ${row.width} cells but the header ${width}: its columns cannot be told apart (a quote or a separator is missing or extra)`,
+      });
+      continue;
+    }
     const problems: string[] = [];
     const transactionId = row.cell('transactionId').trim();
     if (!transactionId) problems.push('no Transaction ID');
@@ -105,7 +162,7 @@ export function parsePayPalCsv(text: string, options: { dateFormat?: DateFormat 
     const gross = parseAmount(row.cell('gross'));
     if (gross === null) problems.push(`amount "${row.cell('gross')}" in Gross is not an amount like 1,560.00 or 1.560,00`);
     const currency = row.cell('currency').trim().toUpperCase();
-    if (!/^[A-Z]{3}$/.test(currency)) problems.push(`currency "${row.cell('currency')}" is not a 3-letter code`);
+    if (!isIsoCurrency(currency)) problems.push(`currency "${row.cell('currency')}" is not an ISO 4217 code like USD or EUR`);
     const direction = readDirection(index.balanceImpact === undefined ? undefined : row.cell('balanceImpact'), gross);
     if (direction === null) problems.push(`Balance Impact "${row.cell('balanceImpact')}" is not Credit, Debit or Memo`);
     if (problems.length > 0 || occurredAt === null || gross === null || direction === null) {
@@ -120,7 +177,7 @@ export function parsePayPalCsv(text: string, options: { dateFormat?: DateFormat 
       continue;
     }
     const reference = row.cell('referenceTxnId').trim();
-    const subscriptionId = kind === 'payment' && PAYPAL_SUBSCRIPTION_ID.test(reference) ? reference : null;
+    const subscriptionId = kind === 'payment' && isSubscriptionId(reference, 'paypal') ? reference : null;
     // Money in comes from the payer; a refund goes back to them.
     const counterparty = (direction === 'debit' ? row.cell('toEmail') : row.cell('fromEmail')).trim();
     const checked = validateTransaction({
@@ -145,7 +202,7 @@ export function parsePayPalCsv(text: string, options: { dateFormat?: DateFormat 
 
 /** `,` in PayPal's own files; `;` or a tab after a spreadsheet re-saved it. Read off the header line. */
 function detectDelimiter(body: string): string {
-  const firstLine = body.slice(0, body.indexOf('\n') === -1 ? body.length : body.indexOf('\n')).replace(/"[^"]*"/g, '');
+  const firstLine = body.slice(0, body.indexOf('\n') === -1 ? body.length : body.indexOf('\n')).replace(/\r$/, '').replace(/"[^"]*"/g, '');
   const counts = [',', ';', '\t'].map((d) => [d, firstLine.split(d).length - 1] as const);
   return counts.reduce((best, c) => (c[1] > best[1] ? c : best))[0];
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isIsoCurrency } from './money';
+import { isSubscriptionId, SUBSCRIPTION_ID_RULE } from './subscription-id';
 
 /**
  * The one shape every payment source (PayPal CSV, PayPal API, Stripe) is normalized into before
@@ -12,7 +14,7 @@ export const importedTransactionSchema = z.object({
   status: z.enum(['completed', 'pending', 'denied', 'reversed', 'canceled', 'other']),
   occurredAt: z.date().refine((d) => !Number.isNaN(d.getTime()), 'invalid date'),
   amountCents: z.number().int().nonnegative().max(2_000_000_000),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be a 3-letter currency code'),
+  currency: z.string().refine(isIsoCurrency, 'must be an ISO 4217 currency code like USD or EUR'),
   payerEmail: z
     .string()
     .trim()
@@ -20,7 +22,11 @@ export const importedTransactionSchema = z.object({
     .transform((v) => v.toLowerCase())
     .nullable(),
   payerName: z.string().trim().max(255).nullable(),
-  subscriptionId: z.string().trim().min(1).max(64).nullable(),
+  subscriptionId: z
+    .string()
+    .trim()
+    .refine((v) => isSubscriptionId(v), `is not a subscription ID: ${SUBSCRIPTION_ID_RULE}`)
+    .nullable(),
   referenceTransactionId: z.string().trim().min(1).max(64).nullable(),
   /** The CSV line the transaction starts on (CSV imports only). */
   line: z.number().int().positive().optional(),
@@ -40,9 +46,6 @@ export interface RejectedRow {
 export function validateTransaction(input: unknown): { ok: true; value: ImportedTransaction } | { ok: false; reason: string } {
   const parsed = importedTransactionSchema.safeParse(input);
   if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0]!;
-  return { ok: false, reason: `${issue.path.join('.') || 'transaction'}: ${issue.message}` };
+  // Every problem of the transaction, not only the first: the admin fixes the row once.
+  return { ok: false, reason: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'transaction'}: ${issue.message}`).join('; ') };
 }
-
-/** PayPal subscription ids: I- followed by upper-case letters and digits (length varies). */
-export const PAYPAL_SUBSCRIPTION_ID = /^I-[A-Z0-9]+$/;

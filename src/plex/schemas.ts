@@ -89,6 +89,21 @@ export function blankToNull(v: string | null | undefined): string | null {
 
 const flag = (v: '0' | '1' | undefined, fallback: boolean): boolean => (v === undefined ? fallback : v === '1');
 
+/**
+ * The widths of the columns plex.tv's text lands in (users, media_servers). plex.tv sets no
+ * limit we can rely on, and strict MariaDB refuses a longer value, failing the whole sync.
+ */
+export const PLEX_TEXT_LIMITS = { title: 255, username: 255, email: 255, thumb: 1024, serverName: 255 } as const;
+
+/** Cuts a value longer than its column, in characters (MariaDB counts characters), marking the cut. */
+export function fitText(value: string, max: number): string;
+export function fitText(value: string | null, max: number): string | null;
+export function fitText(value: string | null, max: number): string | null {
+  if (value === null || value.length <= max) return value;
+  const chars = [...value];
+  return chars.length <= max ? value : `${chars.slice(0, max - 1).join('')}…`;
+}
+
 /** Unix seconds to a date; "0", empty or absent is no date. */
 export function fromUnixSeconds(v: string | null | undefined): Date | null {
   return v === undefined || v === null || v === '' || Number(v) === 0 ? null : new Date(Number(v) * 1000);
@@ -97,20 +112,21 @@ export function fromUnixSeconds(v: string | null | undefined): Date | null {
 export function toServerDevice(d: z.infer<typeof deviceSchema>): { server: PlexServer | null } {
   const provides = (d.provides ?? '').split(',').map((p) => p.trim());
   if (!flag(d.owned, false) || !provides.includes('server')) return { server: null };
-  return { server: { machineIdentifier: d.clientIdentifier, name: blankToNull(d.name) ?? d.clientIdentifier } };
+  const name = fitText(blankToNull(d.name) ?? d.clientIdentifier, PLEX_TEXT_LIMITS.serverName);
+  return { server: { machineIdentifier: d.clientIdentifier, name } };
 }
 
 export function toPlexUser(u: z.infer<typeof userSchema>): PlexUser {
-  const username = blankToNull(u.username);
-  const email = blankToNull(u.email);
+  const username = fitText(blankToNull(u.username), PLEX_TEXT_LIMITS.username);
+  const email = fitText(blankToNull(u.email), PLEX_TEXT_LIMITS.email);
   const id = Number(u.id);
   return {
     plexId: id,
     // Managed users have no username or email: they are named by their title.
-    title: blankToNull(u.title) ?? username ?? email ?? `Plex user ${id}`,
+    title: fitText(blankToNull(u.title) ?? username ?? email ?? `Plex user ${id}`, PLEX_TEXT_LIMITS.title),
     username,
     email,
-    thumb: blankToNull(u.thumb),
+    thumb: fitText(blankToNull(u.thumb), PLEX_TEXT_LIMITS.thumb),
     home: flag(u.home, false),
     servers: [],
   };

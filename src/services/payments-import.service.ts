@@ -49,7 +49,7 @@ export class PaymentsImportService {
     const dryRun = options.dryRun ?? false;
     const onProgress = options.onProgress ?? noProgress;
     onProgress({ phase: 'reading the file', done: 0, total: 1 });
-    const parsed = parsePayPalCsv(text, { dateFormat: options.dateFormat });
+    const parsed = await parsePayPalCsv(text, { dateFormat: options.dateFormat });
     onProgress({ phase: 'reading the file', done: 1, total: 1 });
     // Reading a big file holds the event loop: let interactions that arrived meanwhile be answered.
     await nextTurn();

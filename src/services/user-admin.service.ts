@@ -1,5 +1,6 @@
 import type { UserClass } from '../../entities';
 import type { Clock } from '../config/clock';
+import { isSubscriptionId, SUBSCRIPTION_ID_RULE } from '../payments/subscription-id';
 import type { PaymentRow } from '../repositories/payment.repository';
 import type { PlanRow } from '../repositories/plan.repository';
 import type { Repositories, Store } from '../repositories/store';
@@ -79,8 +80,6 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
 const SNOWFLAKE = /^\d{17,20}$/;
 const DISCORD_USERNAME = /^[a-z0-9_.]{2,32}$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-/** PayPal: I- and 12 letters/digits (I-JSE05VWSMN55); Stripe: sub_ and letters/digits. */
-const SUBSCRIPTION = /^(I-[A-Z0-9]{12}|sub_[A-Za-z0-9]+)$/;
 
 /** A user needs review until an admin has saved the profile, and for standard users the default payment. */
 export function needsReview(u: Pick<UserRow, 'profileReviewedAt' | 'paymentReviewedAt' | 'userClass' | 'removedAt'>): boolean {
@@ -189,11 +188,8 @@ export class UserAdminService {
       errors.push({ field: 'endsAt', message: `the end date ${input.endsAt.trim()} must be after the start date ${input.startsAt.trim()}` });
     }
     const subscriptionId = blank(input.subscriptionId);
-    if (subscriptionId && !SUBSCRIPTION.test(subscriptionId)) {
-      errors.push({
-        field: 'subscriptionId',
-        message: `"${subscriptionId}" is not a subscription ID: PayPal I- and 12 letters/digits (I-JSE05VWSMN55), or Stripe sub_… (sub_7867632387ddd)`,
-      });
+    if (subscriptionId && !isSubscriptionId(subscriptionId)) {
+      errors.push({ field: 'subscriptionId', message: `"${subscriptionId}" is not a subscription ID: ${SUBSCRIPTION_ID_RULE}` });
     }
     return this.store.transaction(async (repos) => {
       const user = await this.requireUser(repos, plexId);

@@ -30,13 +30,6 @@ export interface UsersSyncSummary {
 
 const PLEX_FIELDS: Array<keyof PlexFields> = ['username', 'email', 'title', 'thumb', 'home'];
 
-/** users.title holds 255 characters (MariaDB refuses more): a longer plex.tv title is cut, visibly. */
-const MAX_TITLE = 255;
-function fitTitle(title: string): string {
-  const chars = [...title];
-  return chars.length <= MAX_TITLE ? title : `${chars.slice(0, MAX_TITLE - 1).join('')}…`;
-}
-
 /**
  * The users sync: plex.tv's list of the owner's friends becomes the users table. Known users get
  * their plex.tv fields updated and nothing else; new users are created with the class their
@@ -110,7 +103,7 @@ export class UsersSyncService {
         plexId: plexUser.plexId,
         username: plexUser.username,
         email: plexUser.email,
-        title: fitTitle(plexUser.title),
+        title: plexUser.title,
         thumb: plexUser.thumb,
         home: plexUser.home,
       };

@@ -60,7 +60,7 @@ export function generateCsv(count: number, users: number): string {
     if (r < 0.8) {
       const byPaypal = plexId % 2 === 0 && next() < 0.5;
       const email = byPaypal ? `user${plexId}@paypal.example` : `User${plexId}@Example.com`;
-      const subscription = plexId % 5 === 0 ? `I-BENCH${plexId}` : '';
+      const subscription = plexId % 5 === 0 ? `I-BENCH0${plexId}` : '';
       const yearly = next() < 0.1;
       const gross = yearly ? '100.00' : '10.00';
       row = [date, time, 'PST', `User ${plexId}`, subscription ? 'Subscription Payment' : 'General Payment', 'Completed', 'USD', gross, '-0.59', gross, subscription ? 'nobody@example.net' : email, 'owner@example.com', id, 'Plex', subscription, '', '', '', 'thanks, see you', 'Credit'];
@@ -108,7 +108,7 @@ async function seed(databaseUrl: string): Promise<void> {
           endsAt: new Date(Date.UTC(2025, 11, 1)),
           amountCents: 1000,
           currency: 'USD',
-          subscriptionId: u.plexId % 5 === 0 ? `I-BENCH${u.plexId}` : null,
+          subscriptionId: u.plexId % 5 === 0 ? `I-BENCH0${u.plexId}` : null,
           transactionId: null,
           source: 'default' as const,
           isDefault: true,

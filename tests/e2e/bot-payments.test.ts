@@ -98,6 +98,18 @@ describe.each(DATABASE_KINDS)('the bot on %s: /payments', (kind) => {
       expect(h.discord.roleChanges).toEqual([]);
     });
 
+    it('reads a UTF-16 attachment (a spreadsheet\'s "Unicode text") as the CLI does', async () => {
+      // The fixture starts with a BOM: as UTF-16LE that is FF FE, the mark the reader looks for.
+      const utf16 = Buffer.from(fixture('us-activity.csv').toString('utf8'), 'utf16le');
+      expect([...utf16.subarray(0, 2)]).toEqual([0xff, 0xfe]);
+      await q('UPDATE payments SET subscription_id = ? WHERE user_id = (SELECT id FROM users WHERE plex_id = ?)', ['I-JSE05VWSMN55', SMALL_USERS.zoe]);
+      const done = await settled(importFile('Download.csv', utf16));
+      expect(done.embeds[0].title).toBe('PayPal import done');
+      expect(fields(done.embeds[0])).toEqual(counts(7, 4, 1, 0, 1, 1));
+      expect(done.embeds[0].description).toMatch(/line 10: .*O'Brien & Søn.*review/);
+      expect(await imported(SMALL_USERS.obrien)).toEqual([expect.objectContaining({ transactionId: '2CD34567EF8901234', plan: 'Monthly' })]);
+    });
+
     it('refuses a file with unreadable rows as a whole, naming the lines, and writes nothing', async () => {
       const before = await h.snapshot();
       const done = await settled(importFile('broken.csv', fixture('broken-rows.csv'), [{ name: 'date-format', value: 'MDY' }]));
@@ -197,6 +209,23 @@ describe.each(DATABASE_KINDS)('the bot on %s: /payments', (kind) => {
       expect(after.data.embeds[0].title).toBe('Unmatched payments (0)');
       expect(after.data.embeds[0].description).toBe('None: every payment found its user.');
       expect(after.data.components).toEqual([]);
+    });
+
+    it('answers whatever arrives as a payment pick: a button or a value that is not a payment', async () => {
+      const before = await h.snapshot();
+      // No list was sent: the fake makes up the message each time, so nothing limits what comes in.
+      const channelId = [...h.discord.guild(IDS.guild)!.channels.values()].find((c) => (c.type ?? 0) === 0)!.id;
+      const answers = [
+        () => h.discord.selectMenu({ ...admin, customId: 'payment-pick', values: ['not-a-payment'] }),
+        () => h.discord.button({ ...admin, customId: 'payment-pick', message: { id: '900000000000000099', channel_id: channelId, components: [{ type: 1, components: [{ type: 2, style: 1, label: 'x', custom_id: 'payment-pick' }] }] } }),
+      ];
+      for (const send of answers) {
+        const reply = await send().response();
+        expect(reply.type).toBe(4);
+        expect(reply.data.content).toBe('Pick a payment in the list of /payments unmatched: run it again if the list is old.');
+        expect(reply.data.flags & EPHEMERAL).toBe(EPHEMERAL);
+      }
+      expect(await h.snapshot()).toEqual(before);
     });
 
     it('answers an unknown user in the modal clearly and assigns nothing', async () => {

@@ -77,15 +77,15 @@ describe.each(DATABASE_KINDS)('payments import from PayPal CSV on %s', (kind) =>
   });
 
   it('does not use a subscription ID that is on two users; falls back to the email', async () => {
-    await setSubscription(SMALL_USERS.zoe, 'I-SHARED00001');
-    await setSubscription(SMALL_USERS.unal, 'I-SHARED00001');
+    await setSubscription(SMALL_USERS.zoe, 'I-SHARED000001');
+    await setSubscription(SMALL_USERS.unal, 'I-SHARED000001');
     const csv = paypalCsv([
-      { date: '12/01/2026', type: 'Subscription Payment', gross: '10.00', from: 'nobody@example.org', id: 'S1', reference: 'I-SHARED00001' },
-      { date: '12/02/2026', type: 'Subscription Payment', gross: '10.00', from: 'lonely@example.com', id: 'S2', reference: 'I-SHARED00001' },
+      { date: '12/01/2026', type: 'Subscription Payment', gross: '10.00', from: 'nobody@example.org', id: 'S1', reference: 'I-SHARED000001' },
+      { date: '12/02/2026', type: 'Subscription Payment', gross: '10.00', from: 'lonely@example.com', id: 'S2', reference: 'I-SHARED000001' },
     ]);
     const summary = await h.app.payments.importCsv(csv, { dateFormat: 'MDY' });
     expect(summary).toMatchObject({ matched: 1, unmatched: 1 });
-    expect((await h.app.payments.listUnmatched())[0]!.reason).toMatch(/subscription I-SHARED00001 is on payments of 2 users/);
+    expect((await h.app.payments.listUnmatched())[0]!.reason).toMatch(/subscription I-SHARED000001 is on payments of 2 users/);
     expect(await imported(SMALL_USERS.noShares)).toEqual([expect.objectContaining({ transactionId: 'S2' })]);
     expect(await imported(SMALL_USERS.zoe)).toEqual([]);
     expect(summary.notices.filter((n) => n.kind === 'ambiguous')).toHaveLength(2);
@@ -100,12 +100,12 @@ describe.each(DATABASE_KINDS)('payments import from PayPal CSV on %s', (kind) =>
   });
 
   it('holds a pending payment and turns it into a payment when it comes back completed', async () => {
-    const row = { date: '12/01/2026', type: 'Subscription Payment', gross: '10.00', from: 'unal@example.com', id: 'PEND1', reference: 'I-UNAL0000001' };
+    const row = { date: '12/01/2026', type: 'Subscription Payment', gross: '10.00', from: 'unal@example.com', id: 'PEND1', reference: 'I-UNAL00000001' };
     expect(await h.app.payments.importCsv(paypalCsv([{ ...row, status: 'Pending' }]), { dateFormat: 'MDY' })).toMatchObject({ pending: 1, matched: 0 });
     expect(await h.app.payments.importCsv(paypalCsv([{ ...row, status: 'Pending' }]), { dateFormat: 'MDY' })).toMatchObject({ pending: 0, duplicatesSkipped: 1 });
     const done = await h.app.payments.importCsv(paypalCsv([{ ...row, status: 'Completed' }]), { dateFormat: 'MDY' });
     expect(done).toMatchObject({ matched: 1, pending: 0 });
-    expect(await imported(SMALL_USERS.unal)).toEqual([expect.objectContaining({ transactionId: 'PEND1', subscriptionId: 'I-UNAL0000001' })]);
+    expect(await imported(SMALL_USERS.unal)).toEqual([expect.objectContaining({ transactionId: 'PEND1', subscriptionId: 'I-UNAL00000001' })]);
     expect(await h.app.payments.listUnmatched()).toEqual([]);
     const [held] = await h.q<{ payment_id: number; status: string }>('SELECT payment_id, status FROM unmatched_payments');
     expect(held!.status).toBe('completed');

@@ -121,6 +121,38 @@ describe.each(DATABASE_KINDS)('users sync on %s', (kind) => {
     });
   });
 
+  it('keeps a sync going when plex.tv sends a name, email, avatar URL or server name longer than its column', async () => {
+    await createDefaultPlan(h.app);
+    const long = (prefix: string, n: number) => `${prefix}${'x'.repeat(n - prefix.length)}`;
+    h.plex.update((a) => {
+      a.servers[0]!.name = long('Server ', 300);
+      a.users.push({
+        id: 4343,
+        title: long('Tïtle ', 400),
+        username: long('user_', 300),
+        email: `${'e'.repeat(300)}@example.com`,
+        thumb: long('https://plex.tv/users/abc/avatar?c=', 3000),
+        shares: [],
+      });
+    });
+    const summary = await h.app.usersSync().run();
+    expect(summary).toMatchObject({ created: 7 });
+    const user = (await byPlexId()).get(4343)!;
+    expect([...user.title]).toHaveLength(255);
+    expect(user.title.startsWith('Tïtle xxx')).toBe(true);
+    expect(user.title.endsWith('x…')).toBe(true);
+    expect(user.username).toHaveLength(255);
+    expect(user.username!.startsWith('user_xxx')).toBe(true);
+    expect(user.email).toHaveLength(255);
+    const [row] = await h.app.store.dataSource.query('SELECT thumb FROM users WHERE plex_id = 4343');
+    expect(row.thumb).toHaveLength(1024);
+    expect(row.thumb.startsWith('https://plex.tv/users/abc/avatar?c=xxx')).toBe(true);
+    expect((await h.app.catalog.listServers()).map((s) => s.name)).toContain(`${long('Server ', 254)}…`);
+
+    // Cut the same way every time: the next sync sees nothing changed.
+    await expect(h.app.usersSync().run()).resolves.toMatchObject({ created: 0, updated: 0, unchanged: 7 });
+  });
+
   it('stops before writing anything when standard users need a default plan and there is none', async () => {
     const before = await h.snapshot();
     await expect(h.app.usersSync().run()).rejects.toThrow(/No default plan: 6 new standard user\(s\).*Nothing was written/);
