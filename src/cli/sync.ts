@@ -1,12 +1,26 @@
-import type { SharedServersSyncSummary } from './services/shared-servers-sync.service';
-import type { UsersSyncSummary } from './services/users-sync.service';
-import type { PlanAccessView } from './services/plan-access.service';
+import type { SharedServersSyncSummary } from '../services/shared-servers-sync.service';
+import type { UsersSyncSummary } from '../services/users-sync.service';
+import { unknownCommand, type CliArea } from './common';
 
-export function formatTable(headers: string[], rows: Array<Array<string | number>>): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
-  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return `${cells.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`;
-}
+/** `sync users|shared-servers`: the two plex.tv syncs. */
+export const syncArea: CliArea = async ({ app, values, json, print, write, progress }, group, action) => {
+  switch (action) {
+    case 'users': {
+      const summary = await app.usersSync().run({ dryRun: values['dry-run'] === true, onProgress: progress });
+      if (json) print(summary);
+      else write(formatUsersSummary(summary));
+      return 0;
+    }
+    case 'shared-servers': {
+      const summary = await app.sharedServersSync().run({ onProgress: progress });
+      if (json) print(summary);
+      else write(formatSharesSummary(summary));
+      return 0;
+    }
+    default:
+      throw unknownCommand(group, action);
+  }
+};
 
 export function formatUsersSummary(s: UsersSyncSummary): string {
   const lines = [
@@ -32,9 +46,4 @@ export function formatSharesSummary(s: SharedServersSyncSummary): string {
   ];
   if (s.skippedUnknownUsers > 0) lines.push(`${s.skippedUnknownUsers} share(s) of users not imported yet were skipped: run sync users first.`);
   return `${lines.join('\n')}\n`;
-}
-
-/** `Living Room: all; Cabin: Films, Kids` — what a plan shares, on one line. */
-export function formatAccess(access: PlanAccessView[]): string {
-  return access.map((a) => `${a.serverName}: ${a.allLibraries ? 'all libraries' : a.libraries.join(', ')}`).join('; ');
 }

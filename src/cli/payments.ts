@@ -1,55 +1,42 @@
 import fs from 'node:fs';
-import type { App } from './app';
-import { formatTable } from './cli-format';
-import type { DateFormat } from './payments/csv-dates';
-import { decodeCsvBytes } from './payments/paypal-csv';
-import { DomainError } from './services/errors';
-import type { ImportSummary } from './services/payments-import.service';
-import type { ProgressListener } from './services/progress';
-
-type Values = Record<string, string | boolean | undefined>;
+import { formatTable, UsageError, unknownCommand, type CliArea } from './common';
+import type { DateFormat } from '../payments/csv-dates';
+import { decodeCsvBytes } from '../payments/paypal-csv';
+import { DomainError } from '../services/errors';
+import type { ImportSummary } from '../services/payments-import.service';
 
 /** Notices printed in full on a terminal; the rest are counted (all of them are in --json). */
 const NOTICES_SHOWN = 30;
 
 /** `payments import|sync|unmatched|assign|list`: read options, call the payments service, print. */
-export async function runPaymentsCommand(
-  app: App,
-  action: string,
-  rest: string[],
-  values: Values,
-  usage: (message: string) => Error,
-  onProgress?: ProgressListener,
-): Promise<number> {
-  const json = values.json === true;
-  const print = (data: unknown) => process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+export const paymentsArea: CliArea = async ({ app, values, json, print, write, progress: onProgress }, group, action, rest) => {
   switch (action) {
     case 'import': {
       const file = rest[0];
-      if (!file) throw usage('payments import needs the CSV file downloaded from PayPal (Activity > Download)');
+      if (!file) throw new UsageError('payments import needs the CSV file downloaded from PayPal (Activity > Download)');
       const format = values['date-format'];
-      if (format !== undefined && format !== 'MDY' && format !== 'DMY') throw usage('--date-format must be MDY (US: 1/31/2026) or DMY (31/01/2026)');
+      if (format !== undefined && format !== 'MDY' && format !== 'DMY') throw new UsageError('--date-format must be MDY (US: 1/31/2026) or DMY (31/01/2026)');
       const summary = await app.payments.importCsv(readText(file), { dateFormat: format as DateFormat | undefined, dryRun: values['dry-run'] === true, onProgress });
       if (json) print(summary);
-      else process.stdout.write(formatImportSummary(summary));
+      else write(formatImportSummary(summary));
       return summary.rejected.length > 0 ? 1 : 0;
     }
     case 'sync': {
       let since: Date | undefined;
       if (typeof values.since === 'string') {
         since = new Date(values.since);
-        if (Number.isNaN(since.getTime())) throw usage(`--since "${values.since}" is not a date: use ISO 8601, like 2026-10-01`);
+        if (Number.isNaN(since.getTime())) throw new UsageError(`--since "${values.since}" is not a date: use ISO 8601, like 2026-10-01`);
       }
       const summary = await app.payments.syncApis({ since, onProgress });
       if (json) print(summary);
-      else process.stdout.write(formatImportSummary(summary));
+      else write(formatImportSummary(summary));
       return 0;
     }
     case 'unmatched': {
       const rows = await app.payments.listUnmatched();
       if (json) print(rows);
       else
-        process.stdout.write(
+        write(
           rows.length === 0
             ? 'No unmatched or pending payments.\n'
             : formatTable(
@@ -62,7 +49,7 @@ export async function runPaymentsCommand(
     case 'assign': {
       const [unmatchedId, plexId] = [Number(rest[0]), Number(rest[1])];
       if (!Number.isInteger(unmatchedId) || !Number.isInteger(plexId) || !rest[0] || !rest[1]) {
-        throw usage('payments assign needs the unmatched payment id (see payments unmatched) and the user\'s plex id (see users list)');
+        throw new UsageError('payments assign needs the unmatched payment id (see payments unmatched) and the user\'s plex id (see users list)');
       }
       const remember = values.remember === true;
       const result = await app.payments.assignUnmatched(unmatchedId, plexId, { rememberEmail: remember, rememberSubscription: remember });
@@ -73,31 +60,31 @@ export async function runPaymentsCommand(
         if (result.rememberedEmail) lines.push(`PayPal email set to ${result.rememberedEmail}`);
         if (result.rememberedSubscription) lines.push(`later payments of ${result.rememberedSubscription} will match ${result.title}`);
         for (const n of result.notices) lines.push(`  ! ${n.message}`);
-        process.stdout.write(`${lines.join('\n')}\n`);
+        write(`${lines.join('\n')}\n`);
       }
       return 0;
     }
     case 'list': {
       const plexId = Number(rest[0]);
-      if (!rest[0] || !Number.isInteger(plexId)) throw usage('payments list needs the user\'s plex id (see users list)');
+      if (!rest[0] || !Number.isInteger(plexId)) throw new UsageError('payments list needs the user\'s plex id (see users list)');
       const view = await app.payments.listPayments(plexId);
       if (json) print(view);
       else {
-        process.stdout.write(`${view.title} (plex ${view.plexId}): ${view.status}\n`);
-        process.stdout.write(
+        write(`${view.title} (plex ${view.plexId}): ${view.status}\n`);
+        write(
           formatTable(
             ['source', 'plan', 'from', 'to', 'amount', 'subscription', 'transaction'],
             view.payments.map((p) => [p.default ? 'default' : p.source, p.plan, p.startsAt.slice(0, 10), p.endsAt.slice(0, 10), p.amount ? `${p.amount} ${p.currency}` : '-', p.subscriptionId ?? '', `${p.transactionId ?? ''}${p.voidedAt ? ' (taken back)' : ''}`]),
           ),
         );
-        for (const e of view.events) process.stdout.write(`  ! ${e.kind} ${e.transactionId} of ${e.referenceTransactionId ?? '?'}: ${e.amount} ${e.currency} on ${e.occurredAt.slice(0, 10)} (${e.status})\n`);
+        for (const e of view.events) write(`  ! ${e.kind} ${e.transactionId} of ${e.referenceTransactionId ?? '?'}: ${e.amount} ${e.currency} on ${e.occurredAt.slice(0, 10)} (${e.status})\n`);
       }
       return 0;
     }
     default:
-      throw usage(`unknown command "payments ${action}"`);
+      throw unknownCommand(group, action);
   }
-}
+};
 
 function readText(file: string): string {
   let data: Buffer;

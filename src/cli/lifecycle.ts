@@ -1,6 +1,32 @@
-import { formatTable } from './cli-format';
-import type { ExpiringReport, LifecycleRunResult } from './services/lifecycle.service';
-import { summaryLine } from './services/lifecycle/report';
+import { formatTable, UsageError, unknownCommand, type CliArea } from './common';
+import type { ExpiringReport, LifecycleRunResult } from '../services/lifecycle.service';
+import { summaryLine } from '../services/lifecycle/report';
+
+/** `lifecycle run` and `expiring`. */
+export const lifecycleArea: CliArea = async ({ app, values, json, print, write }, group, action) => {
+  if (group === 'expiring' && action === undefined) {
+    const days = String(values.days ?? '7');
+    if (!/^\d{1,4}$/.test(days)) throw new UsageError('--days must be a whole number of days, like 7');
+    const report = await app.lifecycle.expiring(Number(days));
+    if (json) print(report);
+    else write(formatExpiring(report));
+    return 0;
+  }
+  if (group === 'lifecycle' && action === 'run') {
+    const dryRun = values['dry-run'] === true;
+    let at: Date | undefined;
+    if (values.at !== undefined) {
+      if (!dryRun) throw new UsageError('--at only works with --dry-run: a real run always happens now');
+      at = new Date(String(values.at));
+      if (Number.isNaN(at.getTime())) throw new UsageError(`--at "${String(values.at)}" is not a date: use ISO 8601, like 2026-12-25 or 2026-12-25T10:00:00Z`);
+    }
+    const result = await app.lifecycle.run({ dryRun, at });
+    if (json) print(result);
+    else write(formatLifecycleRun(result));
+    return 0;
+  }
+  throw unknownCommand(group, action);
+};
 
 /** `lifecycle run` on a terminal: what was done (or would be), then the failures. */
 export function formatLifecycleRun(r: LifecycleRunResult): string {

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import dotenv from 'dotenv';
+import { createApp, type App } from '../app';
+import { progressBar, UsageError, type CliArea, type Values } from './common';
+import { lifecycleArea } from './lifecycle';
+import { paymentsArea } from './payments';
+import { plansArea } from './plans';
+import { serversArea } from './servers';
+import { syncArea } from './sync';
+import { sharedServersArea, usersArea } from './users';
+import { ConfigError, loadConfig } from '../config/config';
+import { openDatabase } from '../database/data-source';
+import { PlexError } from '../plex/errors';
+import { PaymentSourceError } from '../payments/errors';
+import { DomainError } from '../services/errors';
+
+const USAGE = `Usage: streams-manager <command>
+
+  migrate                                   apply database migrations
+  sync users [--dry-run] [--json]           import/update users from plex.tv
+  sync shared-servers [--json]              record who shares which server
+  users list [--json]
+  shared-servers list [--json]
+  plans create --name N --duration 30d|1m --price 10.00 [--currency USD] [--default]
+  plans list [--json]
+  plans set-access <plan> --server <machineIdentifier> (--all | --libraries "Movies,TV Shows" | --none) [--json]
+                                            what the plan shares on that server (repeat per server;
+                                            --none stops sharing it); titles are checked on plex.tv
+  plans set-default <name>
+  servers list [--json]
+  servers set <machineIdentifier> [--import-as standard|permanent] [--enabled true|false]
+  lifecycle run [--dry-run] [--at <ISO date>] [--json]
+                                            roles, reminders, expiry notices, removal from Plex
+                                            (--at: preview on that date, only with --dry-run)
+  expiring [--days N] [--json]              access ending within N days (default 7), due for removal
+  payments import <file.csv> [--date-format MDY|DMY] [--dry-run] [--json]
+                                            import a PayPal activity download (CSV)
+  payments sync [--since <date>] [--json]   import from the PayPal and Stripe APIs
+  payments unmatched [--json]               payments no user matched, and pending ones
+  payments assign <unmatchedId> <plexId> [--remember]
+                                            give an unmatched payment to a user (--remember:
+                                            their PayPal email and subscription, for next time)
+  payments list <plexId> [--json]           a user's payments, refunds and reversals
+
+Configuration comes from the environment and .env (see .env.example).`;
+
+export async function main(argv: string[]): Promise<number> {
+  dotenv.config({ quiet: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      'dry-run': { type: 'boolean' },
+      json: { type: 'boolean' },
+      name: { type: 'string' },
+      duration: { type: 'string' },
+      price: { type: 'string' },
+      currency: { type: 'string' },
+      default: { type: 'boolean' },
+      'import-as': { type: 'string' },
+      enabled: { type: 'string' },
+      at: { type: 'string' },
+      days: { type: 'string' },
+      'date-format': { type: 'string' },
+      remember: { type: 'boolean' },
+      since: { type: 'string' },
+      server: { type: 'string' },
+      all: { type: 'boolean' },
+      libraries: { type: 'string' },
+      none: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [group, action, ...rest] = positionals;
+  if (values.help || !group) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const config = loadConfig();
+  if (group === 'migrate') {
+    const dataSource = await openDatabase(config.DATABASE_URL);
+    await dataSource.destroy();
+    process.stdout.write('migrations applied\n');
+    return 0;
+  }
+  const app = await createApp(config);
+  try {
+    return await run(app, group, action, rest, values);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Each first word of a command and the area of the CLI that runs it (the same areas as commands/). */
+const AREAS: Record<string, CliArea> = {
+  sync: syncArea,
+  users: usersArea,
+  'shared-servers': sharedServersArea,
+  plans: plansArea,
+  servers: serversArea,
+  lifecycle: lifecycleArea,
+  expiring: lifecycleArea,
+  payments: paymentsArea,
+};
+
+async function run(app: App, group: string, action: string | undefined, rest: string[], values: Values): Promise<number> {
+  const area = AREAS[group];
+  if (!area) throw new UsageError(`unknown command "${`${group} ${action ?? ''}`.trim()}"`);
+  const json = values.json === true;
+  return area(
+    {
+      app,
+      values,
+      json,
+      print: (data) => process.stdout.write(`${JSON.stringify(data, null, 2)}\n`),
+      write: (text) => process.stdout.write(text),
+      progress: progressBar(json),
+    },
+    group,
+    action,
+    rest,
+  );
+}
+
+/** Every failure ends as one line that says what failed, and a non-zero exit code. */
+export function describeFailure(error: unknown): { message: string; code: number } {
+  if (error instanceof UsageError) return { message: `${error.message}\n\n${USAGE}`, code: 2 };
+  if (error instanceof Error && String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) {
+    return { message: `${error.message}\n\n${USAGE}`, code: 2 };
+  }
+  if (error instanceof ConfigError || error instanceof PlexError || error instanceof DomainError || error instanceof PaymentSourceError) return { message: error.message, code: 1 };
+  const message = error instanceof Error ? error.message : String(error);
+  return { message: `unexpected failure: ${message.split('\n')[0]}`, code: 1 };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      const { message, code } = describeFailure(error);
+      process.stderr.write(`error: ${message}\n`);
+      process.exitCode = code;
+    },
+  );
+}

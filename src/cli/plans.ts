@@ -1,0 +1,55 @@
+import type { AccessChoice, PlanAccessView } from '../services/plan-access.service';
+import { formatTable, UsageError, unknownCommand, type CliArea } from './common';
+
+/** `plans create|list|set-access|set-default`. */
+export const plansArea: CliArea = async ({ app, values, json, print, write }, group, action, rest) => {
+  switch (action) {
+    case 'create': {
+      for (const required of ['name', 'duration', 'price']) {
+        if (typeof values[required] !== 'string') throw new UsageError(`plans create needs --${required}`);
+      }
+      const plan = await app.catalog.createPlan({
+        name: values.name as string,
+        duration: values.duration as string,
+        price: values.price as string,
+        currency: values.currency as string | undefined,
+        makeDefault: values.default === true,
+      });
+      if (json) print(plan);
+      else write(`plan "${plan.name}" created: ${plan.duration}, ${plan.price} ${plan.currency}${plan.default ? ', default' : ''}\n`);
+      return 0;
+    }
+    case 'list': {
+      const plans = await app.planAccess.listPlans();
+      if (json) print(plans);
+      else write(formatTable(['name', 'duration', 'price', 'default', 'access'], plans.map((p) => [p.name, p.duration, `${p.price} ${p.currency}`, p.default ? 'yes' : '', formatAccess(p.access)])));
+      return 0;
+    }
+    case 'set-access': {
+      if (!rest[0]) throw new UsageError('plans set-access needs the plan name');
+      if (typeof values.server !== 'string') throw new UsageError('plans set-access needs --server <machineIdentifier> (see servers list)');
+      const chosen = [values.all === true, typeof values.libraries === 'string', values.none === true].filter(Boolean).length;
+      if (chosen !== 1) throw new UsageError('plans set-access needs exactly one of --all, --libraries "A,B" or --none');
+      const choice: AccessChoice =
+        values.all === true ? { kind: 'all' } : values.none === true ? { kind: 'none' } : { kind: 'libraries', titles: String(values.libraries).split(',') };
+      const plan = await app.planAccess.setAccess(rest[0], values.server, choice);
+      if (json) print(plan);
+      else write(`plan "${plan.name}" grants: ${formatAccess(plan.access) || 'nothing (the bot leaves its users\' shares alone)'}\n`);
+      return 0;
+    }
+    case 'set-default': {
+      if (!rest[0]) throw new UsageError('plans set-default needs the plan name');
+      const plan = await app.catalog.setDefaultPlan(rest[0]);
+      if (json) print(plan);
+      else write(`"${plan.name}" is now the default plan\n`);
+      return 0;
+    }
+    default:
+      throw unknownCommand(group, action);
+  }
+};
+
+/** `Living Room: all; Cabin: Films, Kids` — what a plan shares, on one line. */
+export function formatAccess(access: PlanAccessView[]): string {
+  return access.map((a) => `${a.serverName}: ${a.allLibraries ? 'all libraries' : a.libraries.join(', ')}`).join('; ');
+}
