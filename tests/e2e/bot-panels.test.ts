@@ -517,8 +517,9 @@ describe.each(DATABASE_KINDS)('the bot on %s: panels, plans, servers and syncs',
       expect(progress.length).toBeGreaterThanOrEqual(2);
       for (const e of progress) expect(e.body.content).toMatch(/^Syncing shared servers… (fetching shares from plex\.tv|writing shares) \(\d+\/20\)$/);
       expect(progress[0]!.at - deferred.at).toBeGreaterThanOrEqual(2000);
-      // The bot spaces them by 2 s when it sends them; allow 25 ms of transport jitter on the fake's side.
-      for (let i = 1; i < progress.length; i++) expect(progress[i]!.at - progress[i - 1]!.at).toBeGreaterThanOrEqual(2000 - 25);
+      // The bot spaces them by 2 s when it sends them; a loaded machine delays one request more than the next,
+      // so allow 250 ms of transport jitter on the fake's side (an edit a second would still fail).
+      for (let i = 1; i < progress.length; i++) expect(progress[i]!.at - progress[i - 1]!.at).toBeGreaterThanOrEqual(2000 - 250);
     }, 30_000);
   });
 
