@@ -5,6 +5,7 @@ import { requirePlexToken, type Config } from './config/config';
 import { createLogger, type Logger } from './config/logger';
 import { openDatabase } from './database/data-source';
 import { PlexTvClient, type PlexTvApi } from './plex/plex-tv.client';
+import type { PlexHttpOptions } from './plex/plex-http';
 import { PlexSharingClient, type PlexSharingApi } from './plex/plex-sharing.client';
 import { PlanAccessService } from './services/plan-access.service';
 import { Store } from './repositories/store';
@@ -74,26 +75,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   if (abandoned > 0) logger.info({ abandoned }, 'marked sync runs left running by a stopped process as abandoned');
   let plex = overrides.plex;
   const getPlex = (): PlexTvApi =>
-    (plex ??= new PlexTvClient({
-      baseUrl: config.PLEX_TV_URL,
-      token: requirePlexToken(config),
-      clientIdentifier: config.PLEX_CLIENT_IDENTIFIER,
-      timeoutMs: config.PLEX_TIMEOUT_MS,
-      retries: config.PLEX_RETRIES,
-      retryDelayMs: config.PLEX_RETRY_DELAY_MS,
-      version,
-    }));
+    (plex ??= new PlexTvClient(plexHttpOptions(config)));
   let plexSharing = overrides.plexSharing;
   const getPlexSharing = (): PlexSharingApi =>
-    (plexSharing ??= new PlexSharingClient({
-      baseUrl: config.PLEX_TV_URL,
-      token: requirePlexToken(config),
-      clientIdentifier: config.PLEX_CLIENT_IDENTIFIER,
-      timeoutMs: config.PLEX_TIMEOUT_MS,
-      retries: config.PLEX_RETRIES,
-      retryDelayMs: config.PLEX_RETRY_DELAY_MS,
-      version,
-    }));
+    (plexSharing ??= new PlexSharingClient(plexHttpOptions(config)));
   const syncDeps = () => ({ store, plex: getPlex(), clock, locks, defaultImportAs: config.DEFAULT_IMPORT_AS });
   return {
     config,
@@ -111,5 +96,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     planAccess: new PlanAccessService(store, getPlexSharing, clock),
     ...buildLifecycle(config, { store, clock, locks, logger, plex: getPlex, guild: overrides.guild }),
     close: () => store.close(),
+  };
+}
+
+/** How both plex.tv clients reach plex.tv; the token is asked for only when a client is built. */
+function plexHttpOptions(config: Config): PlexHttpOptions {
+  return {
+    baseUrl: config.PLEX_TV_URL,
+    token: requirePlexToken(config),
+    clientIdentifier: config.PLEX_CLIENT_IDENTIFIER,
+    timeoutMs: config.PLEX_TIMEOUT_MS,
+    retries: config.PLEX_RETRIES,
+    retryDelayMs: config.PLEX_RETRY_DELAY_MS,
+    version,
   };
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { type AxiosInstance, isAxiosError } from 'axios';
 import type { z } from 'zod';
 import {
   PlexAlreadySharedError,
@@ -26,25 +26,15 @@ import {
 import { ConcurrencyLimiter } from '../http/concurrency-limiter';
 import { Retryable, withRetries } from '../http/retry';
 import { parseXmlStream, XmlSyntaxError, type XmlElementHandler } from './xml-stream';
+import { createPlexHttp, type PlexHttpOptions } from './plex-http';
 
 export type { PlexLibrary, PlexServerLibraries } from './plex-sharing.schemas';
 
-export interface PlexSharingClientOptions {
-  baseUrl: string;
-  token: string;
-  clientIdentifier: string;
-  /** Idle time allowed for an answer, default 30 s. */
-  timeoutMs?: number;
-  /** Extra attempts after a 429, a 5xx or a network error. */
-  retries?: number;
-  /** First backoff delay; it doubles on each retry. */
-  retryDelayMs?: number;
+export interface PlexSharingClientOptions extends PlexHttpOptions {
   /** Requests in flight at once, default 5: a big restore must not flood plex.tv. */
   concurrency?: number;
   /** The longest `Retry-After` we wait out, default 60 s; a longer one fails the call at once. */
   maxRetryAfterMs?: number;
-  product?: string;
-  version?: string;
 }
 
 /** Who gets a share: an e-mail or Plex username (an invite), or the id of a known plex.tv account. */
@@ -102,22 +92,8 @@ export class PlexSharingClient implements PlexSharingApi {
     this.retryDelayMs = options.retryDelayMs ?? 500;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 60_000;
     this.limiter = new ConcurrencyLimiter(options.concurrency ?? 5);
-    this.http = axios.create({
-      baseURL: options.baseUrl.replace(/\/+$/, ''),
-      timeout: this.timeoutMs,
-      headers: {
-        Accept: 'application/xml',
-        'X-Plex-Token': options.token,
-        'X-Plex-Client-Identifier': options.clientIdentifier,
-        'X-Plex-Product': options.product ?? 'streams-manager-bot',
-        'X-Plex-Version': options.version ?? '0.1.0',
-      },
-      // Statuses are handled here so that every failure becomes a typed error.
-      validateStatus: () => true,
-      responseType: 'text',
-      transformResponse: (data: unknown) => data,
-      maxRedirects: 3,
-    });
+    // Bodies stay text: XML answers and JSON errors are both parsed here.
+    this.http = createPlexHttp(options, { responseType: 'text', transformResponse: (data: unknown) => data });
   }
 
   /** HTTP requests sent so far, retries included (the benchmark counts them). */

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import axios, { type AxiosInstance, isAxiosError } from 'axios';
+import { type AxiosInstance, isAxiosError } from 'axios';
 import type { z } from 'zod';
 import { PlexAuthError, PlexError, PlexHttpError, PlexNetworkError, PlexNotFoundError, PlexResponseError, PlexTimeoutError } from './errors';
 import {
@@ -20,20 +20,9 @@ import {
 } from './schemas';
 import { Retryable, withRetries } from '../http/retry';
 import { parseXmlStream, XmlSyntaxError, type XmlElementHandler } from './xml-stream';
+import { createPlexHttp, type PlexHttpOptions } from './plex-http';
 
-export interface PlexTvClientOptions {
-  baseUrl: string;
-  token: string;
-  clientIdentifier: string;
-  /** Idle time allowed for an answer, default 30 s. */
-  timeoutMs?: number;
-  /** Extra attempts after a 5xx or a network error. */
-  retries?: number;
-  /** First backoff delay; it doubles on each retry. */
-  retryDelayMs?: number;
-  product?: string;
-  version?: string;
-}
+export type PlexTvClientOptions = PlexHttpOptions;
 
 /** What the services need from plex.tv (an interface so a service can be given another source). */
 export interface PlexTvApi {
@@ -58,20 +47,7 @@ export class PlexTvClient implements PlexTvApi {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = options.retries ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 500;
-    this.http = axios.create({
-      baseURL: options.baseUrl.replace(/\/+$/, ''),
-      timeout: this.timeoutMs,
-      headers: {
-        Accept: 'application/xml',
-        'X-Plex-Token': options.token,
-        'X-Plex-Client-Identifier': options.clientIdentifier,
-        'X-Plex-Product': options.product ?? 'streams-manager-bot',
-        'X-Plex-Version': options.version ?? '0.1.0',
-      },
-      // Statuses are handled here so that every failure becomes a typed error.
-      validateStatus: () => true,
-      maxRedirects: 3,
-    });
+    this.http = createPlexHttp(options);
   }
 
   /** HTTP requests sent so far (the benchmark checks that a sync sends a constant number). */
