@@ -1,7 +1,7 @@
 import type { ImportStatus } from '../../../entities';
 import { formatCents } from '../../payments/money';
 import type { ImportedTransaction } from '../../payments/transaction';
-import type { PeriodRow } from '../../repositories/payment-import.repository';
+import type { PeriodRow, RecordedPayment } from '../../repositories/payment-import.repository';
 import type { NewPayment } from '../../repositories/payment.repository';
 import type { PaymentEventFields } from '../../repositories/payment-event.repository';
 import type { PlanRow } from '../../repositories/plan.repository';
@@ -24,14 +24,8 @@ export interface ImportContext {
   refunds: Map<string, Map<string, Money & { status: ImportStatus }>>;
 }
 
-export interface KnownPayment {
-  userId: number;
-  amountCents: number | null;
-  currency: string | null;
-  startsAt: Date;
-  endsAt: Date;
-  voided: boolean;
-}
+/** A payment already recorded, as refunds and duplicates need it. */
+export type KnownPayment = Omit<RecordedPayment, 'id'>;
 
 /** The writes an import decided on; `link` marks rows whose payment ID is known only once the payments are inserted. */
 export interface ImportWrites {
