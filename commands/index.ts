@@ -1,4 +1,5 @@
 import type { SlashCommand } from '../src/discord/types';
+import { inviteCommand } from './invite';
 import { expiringCommand, lifecycleCommand } from './lifecycle';
 import { paymentsCommand } from './payments';
 import { planCommand } from './plan';
@@ -21,4 +22,5 @@ export const COMMANDS: readonly SlashCommand[] = [
   paymentsCommand,
   expiringCommand,
   lifecycleCommand,
+  inviteCommand,
 ];

@@ -47,7 +47,11 @@ export const sharedServersCommand: SlashCommand = {
     const server = interaction.options.getString('server') ?? undefined;
     const rows = await rowsFor(server, () => ctx.app.directory.listSharedServers());
     const viewId = ctx.views.put({ list: 'shares', server });
-    await answer(interaction, sharesPage(rows, server, viewId, 1));
+    const page = sharesPage(rows, server, viewId, 1);
+    // Invites plex.tv has no account for yet have no share row: listed apart, so none is forgotten.
+    const waiting = (await ctx.app.invites.pending()).filter((p) => p.status === 'awaiting-account');
+    const note = waiting.map((p) => `Invite pending (no Plex account yet): **${p.invitedAs}** · plan ${p.plan} · ${p.servers.join(', ')} · invited ${day(p.invitedAt.toISOString())}`);
+    await answer(interaction, note.length > 0 ? { ...page, content: [page.content, ...note].filter(Boolean).join('\n') } : page);
   },
 
   autocomplete: suggestServers,

@@ -66,7 +66,7 @@ export const userCommand: SlashCommand = {
     const plexId = await resolveUser(interaction.options.getString('user', true), ctx, 'pick one from the list as you type');
     switch (interaction.options.getSubcommand()) {
       case 'view':
-        return answer(interaction, userCardMessage(await ctx.app.users.card(plexId)));
+        return answer(interaction, userCardMessage(await ctx.app.users.card(plexId), undefined, await ctx.app.invites.pendingFor(plexId)));
       case 'edit-profile':
         return openProfileForm(interaction, plexId, ctx);
       case 'edit-payment':
@@ -77,7 +77,8 @@ export const userCommand: SlashCommand = {
   autocomplete: suggestUsers,
 
   actions: {
-    'user-view': async (interaction, action, ctx) => answer(interaction, userCardMessage(await ctx.app.users.card(action.plexId))),
+    'user-view': async (interaction, action, ctx) =>
+      answer(interaction, userCardMessage(await ctx.app.users.card(action.plexId), undefined, await ctx.app.invites.pendingFor(action.plexId))),
     'user-edit-profile': (interaction, action, ctx) => openProfileForm(interaction, action.plexId, ctx),
     'user-edit-payment': (interaction, action, ctx) => openPaymentForm(interaction, action.plexId, ctx),
     'user-set-class': async (interaction, action, ctx) => {

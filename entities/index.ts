@@ -1,4 +1,5 @@
 import { ImportCursor } from './import-cursor.entity';
+import { Invite } from './invite.entity';
 import { Lock } from './lock.entity';
 import { MediaServer } from './media-server.entity';
 import { OutboxEntry } from './outbox-entry.entity';
@@ -20,7 +21,9 @@ export type { PaymentSource } from './payment.entity';
 export type { NoticeKind } from './payment-notice.entity';
 export type { SyncKind, SyncOutcome } from './sync-run.entity';
 export { ImportCursor, OutboxEntry, PaymentEvent, PlanAccess, UnmatchedPayment };
+export { Invite };
+export type { InviteStatus } from './invite.entity';
 export type { OutboxKind } from './outbox-entry.entity';
 export type { ImportSource, ImportStatus, PaymentEventKind } from './payment-event.entity';
 
-export const ENTITIES = [MediaServer, User, Plan, Payment, SharedServer, SyncRun, Lock, UnmatchedPayment, PaymentEvent, ImportCursor, PaymentNotice, PlexRemoval, OutboxEntry, PlanAccess];
+export const ENTITIES = [MediaServer, User, Plan, Payment, SharedServer, SyncRun, Lock, UnmatchedPayment, PaymentEvent, ImportCursor, PaymentNotice, PlexRemoval, OutboxEntry, PlanAccess, Invite];

@@ -1,8 +1,8 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { User } from './user.entity';
 
-/** What an outbox entry does: a Discord DM (role changes and plex.tv shares may follow). */
-export type OutboxKind = 'dm';
+/** What an outbox entry does: a Discord DM, or a plex.tv share or unshare (target: the server's machine identifier). */
+export type OutboxKind = 'dm' | 'plex-share' | 'plex-unshare';
 
 /**
  * An effect on the outside world, recorded before it is performed: pending while done_at and

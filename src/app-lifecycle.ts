@@ -12,6 +12,8 @@ import { SubscriptionStatusService } from './services/subscription-status.servic
 export interface LifecycleParts {
   subscriptions: SubscriptionStatusService;
   lifecycle: LifecycleService;
+  /** The bot's Discord side, built on first use (invites send their welcome DM through it). */
+  discordSide: () => DiscordSide;
 }
 
 /**
@@ -58,5 +60,5 @@ export function buildLifecycle(
       timeZone: config.CRON_TIMEZONE,
     },
   });
-  return { subscriptions, lifecycle };
+  return { subscriptions, lifecycle, discordSide: discord };
 }

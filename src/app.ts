@@ -8,6 +8,7 @@ import { PlexTvClient, type PlexTvApi } from './plex/plex-tv.client';
 import type { PlexHttpOptions } from './plex/plex-http';
 import { PlexSharingClient, type PlexSharingApi } from './plex/plex-sharing.client';
 import { PlanAccessService } from './services/plan-access.service';
+import { InviteService } from './services/invite.service';
 import { Store } from './repositories/store';
 import { CatalogService } from './services/catalog.service';
 import { DirectoryService } from './services/directory.service';
@@ -47,6 +48,8 @@ export interface App {
   plexSharing(): PlexSharingApi;
   /** Which servers and libraries each plan grants. */
   planAccess: PlanAccessService;
+  /** Invites on plex.tv with a plan's access, pending invites, cancelling them. */
+  invites: InviteService;
   close(): Promise<void>;
 }
 
@@ -80,6 +83,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const getPlexSharing = (): PlexSharingApi =>
     (plexSharing ??= new PlexSharingClient(plexHttpOptions(config)));
   const syncDeps = () => ({ store, plex: getPlex(), clock, locks, defaultImportAs: config.DEFAULT_IMPORT_AS });
+  const users = new UserAdminService(store, clock);
+  const planAccess = new PlanAccessService(store, getPlexSharing, clock);
+  const { discordSide, ...lifecycleParts } = buildLifecycle(config, { store, clock, locks, logger, plex: getPlex, guild: overrides.guild });
   return {
     config,
     logger,
@@ -87,14 +93,25 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     store,
     catalog: new CatalogService(store, clock, config.DEFAULT_CURRENCY),
     directory: new DirectoryService(store),
-    users: new UserAdminService(store, clock),
+    users,
     payments: new PaymentsImportService({ store, clock, locks, sources: () => configuredSources(config) }),
     usersSync: () => new UsersSyncService(syncDeps()),
     sharedServersSync: () => new SharedServersSyncService(syncDeps()),
     plex: getPlex,
     plexSharing: getPlexSharing,
-    planAccess: new PlanAccessService(store, getPlexSharing, clock),
-    ...buildLifecycle(config, { store, clock, locks, logger, plex: getPlex, guild: overrides.guild }),
+    planAccess,
+    ...lifecycleParts,
+    invites: new InviteService({
+      store,
+      clock,
+      planAccess,
+      sharing: getPlexSharing,
+      plex: getPlex,
+      users,
+      defaultImportAs: config.DEFAULT_IMPORT_AS,
+      reconcileUser: (plexId) => lifecycleParts.lifecycle.reconcileUser(plexId),
+      discord: discordSide,
+    }),
     close: () => store.close(),
   };
 }

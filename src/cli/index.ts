@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { createApp, type App } from '../app';
 import { progressBar, UsageError, type CliArea, type Values } from './common';
+import { invitesArea } from './invites';
 import { lifecycleArea } from './lifecycle';
 import { paymentsArea } from './payments';
 import { plansArea } from './plans';
@@ -42,6 +43,11 @@ const USAGE = `Usage: streams-manager <command>
                                             give an unmatched payment to a user (--remember:
                                             their PayPal email and subscription, for next time)
   payments list <plexId> [--json]           a user's payments, refunds and reversals
+  invite <email-or-username> --plan <name> [--discord-id ID] [--until YYYY-MM-DD] [--dry-run] [--json]
+                                            share the plan's servers on plex.tv and add the user
+                                            with a payment on that plan
+  invite list [--json]                      invites not accepted yet
+  invite cancel <plexId-or-email> [--json]  unshare a pending invite
 
 Configuration comes from the environment and .env (see .env.example).`;
 
@@ -70,6 +76,9 @@ export async function main(argv: string[]): Promise<number> {
       all: { type: 'boolean' },
       libraries: { type: 'string' },
       none: { type: 'boolean' },
+      plan: { type: 'string' },
+      'discord-id': { type: 'string' },
+      until: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -103,6 +112,7 @@ const AREAS: Record<string, CliArea> = {
   lifecycle: lifecycleArea,
   expiring: lifecycleArea,
   payments: paymentsArea,
+  invite: invitesArea,
 };
 
 async function run(app: App, group: string, action: string | undefined, rest: string[], values: Values): Promise<number> {

@@ -9,6 +9,7 @@ export type Action =
   | { kind: 'user-edit-profile'; plexId: number }
   | { kind: 'user-edit-payment'; plexId: number }
   | { kind: 'user-set-class'; plexId: number; userClass: UserClass }
+  | { kind: 'invite-cancel'; plexId: number }
   | { kind: 'user-profile-modal'; plexId: number }
   | { kind: 'user-payment-modal'; plexId: number }
   | { kind: 'user-retry'; draftId: string }
@@ -31,6 +32,7 @@ export function encodeAction(action: Action): string {
     case 'user-edit-payment':
     case 'user-profile-modal':
     case 'user-payment-modal':
+    case 'invite-cancel':
       id = `${action.kind}:${action.plexId}`;
       break;
     case 'user-set-class':
@@ -69,6 +71,7 @@ export function decodeAction(customId: string): Action | null {
     case 'user-edit-payment':
     case 'user-profile-modal':
     case 'user-payment-modal':
+    case 'invite-cancel':
       return validPlexId && b === undefined ? { kind, plexId } : null;
     case 'user-set-class':
       return validPlexId && (b === 'standard' || b === 'permanent') ? { kind, plexId, userClass: b } : null;

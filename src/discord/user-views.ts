@@ -12,6 +12,7 @@ import {
 } from 'discord.js';
 import type { PaymentRow } from '../repositories/payment.repository';
 import type { PlanRow } from '../repositories/plan.repository';
+import type { PendingInvite } from '../services/invite.service';
 import type { FieldError, PaymentInput, ProfileInput, UserCard } from '../services/user-admin.service';
 import { encodeAction } from './custom-id';
 import { joinLines, truncate, type ReplyBody } from './replies';
@@ -19,7 +20,7 @@ import { joinLines, truncate, type ReplyBody } from './replies';
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : '—');
 
 /** The user card: everything an admin reviews, with the buttons to edit it. */
-export function userCardMessage(card: UserCard, content?: string): ReplyBody {
+export function userCardMessage(card: UserCard, content?: string, invite?: PendingInvite | null): ReplyBody {
   const plex = [
     card.username ? `username **${card.username}**` : 'managed (home) user: no username',
     card.email ? `email ${card.email}` : null,
@@ -56,6 +57,9 @@ export function userCardMessage(card: UserCard, content?: string): ReplyBody {
       { name: 'Default payment', value: truncate(payment, 1024) },
     );
   if (card.lifecycleNotes.length) embed.addFields({ name: 'Lifecycle', value: truncate(card.lifecycleNotes.join('\n'), 1024) });
+  if (invite) {
+    embed.addFields({ name: 'Invite', value: truncate(`pending: invited ${invite.invitedAs} on plan ${invite.plan} (${day(invite.invitedAt)}), not accepted yet on ${invite.servers.join(', ')}`, 1024) });
+  }
   if (card.needsReview) embed.setFooter({ text: 'Needs review: set the PayPal email, Discord, and the real plan and end date.' });
   const row = new ActionRowBuilder<MessageActionRowComponentBuilder>().addComponents(
     new ButtonBuilder().setCustomId(encodeAction({ kind: 'user-edit-profile', plexId: card.plexId })).setLabel('Edit profile').setStyle(ButtonStyle.Primary),
@@ -65,6 +69,7 @@ export function userCardMessage(card: UserCard, content?: string): ReplyBody {
       .setLabel(card.class === 'permanent' ? 'Make standard' : 'Make permanent')
       .setStyle(ButtonStyle.Secondary),
   );
+  if (invite) row.addComponents(new ButtonBuilder().setCustomId(encodeAction({ kind: 'invite-cancel', plexId: card.plexId })).setLabel('Cancel invite').setStyle(ButtonStyle.Danger));
   return { content, embeds: [embed], components: [row] };
 }
 

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { dialectOf, type Dialect } from '../database/data-source';
 import { ImportCursorRepository } from './import-cursor.repository';
+import { InviteRepository } from './invite.repository';
 import { LockRepository } from './lock.repository';
 import { NoticeRepository } from './notice.repository';
 import { OutboxRepository } from './outbox.repository';
@@ -35,6 +36,7 @@ export interface Repositories {
   plexRemovals: PlexRemovalRepository;
   outbox: OutboxRepository;
   planAccess: PlanAccessRepository;
+  invites: InviteRepository;
 }
 
 /**
@@ -101,6 +103,7 @@ export class Store {
       plexRemovals: new PlexRemovalRepository(sql),
       outbox: new OutboxRepository(sql),
       planAccess: new PlanAccessRepository(sql),
+      invites: new InviteRepository(sql),
     };
   }
 }

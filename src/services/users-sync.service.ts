@@ -3,6 +3,7 @@ import type { PlexServer, PlexUser } from '../plex/schemas';
 import type { PlexFields, UserSyncRow } from '../repositories/user.repository';
 import type { Repositories } from '../repositories/store';
 import { NoDefaultPlanError } from './errors';
+import { attachInvite, matchInvite } from './invite.service';
 import { addDuration } from './plan-rules';
 import { noProgress, type ProgressListener } from './progress';
 import { checkingProgress, runRecorded, syncServers, type SyncDeps } from './sync-common';
@@ -93,6 +94,9 @@ export class UsersSyncService {
       changes: { created: [], updated: [], removed: [] },
     };
     const toCreate: Array<PlexFields & { userClass: UserClass }> = [];
+    // Friends invited by an e-mail with no Plex account: created from their invite once plex.tv shows them.
+    const awaiting = await repos.invites.listByStatus(['awaiting-account']);
+    const toAttach: Array<{ invite: (typeof awaiting)[number]; user: PlexUser }> = [];
     const toUpdate: Array<PlexFields & { userClass: UserClass }> = [];
     const seen = new Set<number>();
 
@@ -108,6 +112,13 @@ export class UsersSyncService {
         home: plexUser.home,
       };
       const existing = known.get(plexUser.plexId);
+      const invite = existing ? undefined : matchInvite(awaiting, plexUser);
+      if (invite) {
+        awaiting.splice(awaiting.indexOf(invite), 1);
+        toAttach.push({ invite, user: plexUser });
+        summary.changes.created.push({ plexId: fields.plexId, title: fields.title, userClass: 'standard' });
+        continue;
+      }
       if (!existing) {
         const userClass: UserClass = plexUser.servers.some((s) => permanentServers.has(s.machineIdentifier)) ? 'permanent' : 'standard';
         toCreate.push({ ...fields, userClass });
@@ -128,16 +139,19 @@ export class UsersSyncService {
     const toRemove = [...known.values()].filter((u) => u.removedAt === null && !seen.has(u.plexId));
     summary.removed = toRemove.length;
     summary.changes.removed = toRemove.map((u) => ({ plexId: u.plexId, title: u.title }));
-    summary.created = toCreate.length;
-    summary.createdStandard = toCreate.filter((u) => u.userClass === 'standard').length;
+    summary.created = toCreate.length + toAttach.length;
+    summary.createdStandard = toCreate.filter((u) => u.userClass === 'standard').length + toAttach.length;
     summary.createdPermanent = summary.created - summary.createdStandard;
-    summary.defaultPayments = summary.createdStandard;
+    summary.defaultPayments = summary.createdStandard - toAttach.length;
 
     // The default plan is checked before anything is written.
-    const defaultPlan = summary.createdStandard > 0 ? await repos.plans.findDefault() : null;
-    if (summary.createdStandard > 0 && !defaultPlan) throw new NoDefaultPlanError(summary.createdStandard);
+    const defaultPlan = summary.defaultPayments > 0 ? await repos.plans.findDefault() : null;
+    if (summary.defaultPayments > 0 && !defaultPlan) throw new NoDefaultPlanError(summary.defaultPayments);
     if (dryRun) return summary;
 
+    for (const { invite, user } of toAttach) {
+      await attachInvite(repos, invite, { plexUserId: user.plexId, username: user.username, email: user.email, title: user.title }, invite.shares.map((x) => x.machineIdentifier), this.deps.defaultImportAs, now);
+    }
     const total = toCreate.length + toUpdate.length + toRemove.length;
     onProgress({ phase: 'writing users', done: 0, total });
     if (toCreate.length > 0) {

@@ -401,6 +401,20 @@ export class FakePlexTv {
     this.cache.clear();
   }
 
+  /**
+   * The person invited by `email` with no Plex account signs up: the account gets an id and a
+   * username, and shows in /api/users with its (still pending) shares. Answers the account id.
+   */
+  createAccount(email: string, username: string, title = username): number {
+    const user = this.state.users.find((u) => u.accountless && u.email?.toLowerCase() === email.toLowerCase());
+    if (!user) throw new Error(`FakePlexTv: no invite of ${email} waiting for an account`);
+    user.accountless = false;
+    user.username = username;
+    user.title = title;
+    this.cache.clear();
+    return user.id;
+  }
+
   /** Every share of a server, with its user: for tests to look at the state after write calls. */
   sharesOf(machineIdentifier: string): Array<{ user: FakeUser; share: FakeShare }> {
     const out: Array<{ user: FakeUser; share: FakeShare }> = [];
@@ -700,6 +714,7 @@ export class FakePlexTv {
       if (!user) {
         const known = this.state.knownAccounts?.find(matches);
         if (known) user = this.addUser({ ...known, shares: [] });
+        else if (invitee.includes('@') && this.state.accountlessInvites) user = this.addUser({ id: this.nextUserId(), title: invitee, username: null, email: invitee, shares: [], accountless: true });
         else if (invitee.includes('@')) user = this.addUser({ id: this.nextUserId(), title: invitee, username: invitee, email: invitee, shares: [] });
         else return this.error(400, badRequestXml(`No Plex account with the username ${invitee}`));
       }
@@ -841,7 +856,7 @@ export class FakePlexTv {
     const selfClose = enc('/>\n');
     const openEnd = enc('>\n');
 
-    const n = acct.users.length;
+    const n = acct.users.filter((u) => !u.accountless).length;
     const w = new ByteWriter();
     w.text(
       `${XML_PROLOG}<MediaContainer friendlyName="myPlex" identifier="com.plexapp.plugins.myplex"` +
@@ -849,6 +864,7 @@ export class FakePlexTv {
     );
     for (let i = 0; i < n; i++) {
       const u = acct.users[i]!;
+      if (u.accountless) continue;
       w.bytes(userOpen);
       w.int(u.id);
       let attrs = `" title="${xmlEscape(u.title)}"`;
@@ -926,7 +942,7 @@ export class FakePlexTv {
         if (share.machineIdentifier !== mid) continue;
         w.text(
           `  <SharedServer id="${share.shareId}" username="${xmlEscape(u.username ?? '')}"` +
-            ` email="${xmlEscape(u.email ?? '')}" userID="${u.id}"` +
+            ` email="${xmlEscape(u.email ?? '')}" userID="${u.accountless ? 0 : u.id}"` +
             ` accessToken="${derivedToken(this.salt, `share:${share.shareId}`)}" name="${serverName}"` +
             ` acceptedAt="${share.acceptedAt}" invitedAt="${share.invitedAt}" allowSync="1"` +
             ` allowCameraUpload="0" allowChannels="0" allowTuners="0" allowSubtitleAdmin="0" owned="0"` +
@@ -957,7 +973,7 @@ export class FakePlexTv {
       `${XML_PROLOG}<MediaContainer friendlyName="myPlex" identifier="com.plexapp.plugins.myplex"` +
       ` machineIdentifier="${xmlEscape(server.machineIdentifier)}" size="1">\n` +
       `  <SharedServer id="${share.shareId}" username="${xmlEscape(u.username ?? '')}"` +
-      ` email="${xmlEscape(u.email ?? '')}" userID="${u.id}"` +
+      ` email="${xmlEscape(u.email ?? '')}" userID="${u.accountless ? 0 : u.id}"` +
       ` accessToken="${derivedToken(this.salt, `share:${share.shareId}`)}" name="${xmlEscape(server.name)}"` +
       ` acceptedAt="${share.acceptedAt}" invitedAt="${share.invitedAt}" allowSync="0"` +
       ` allowCameraUpload="0" allowChannels="0" allowTuners="0" allowSubtitleAdmin="0" owned="0"` +

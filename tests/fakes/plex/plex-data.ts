@@ -59,6 +59,11 @@ export interface FakeUser {
   shares: FakeShare[];
   /** machineIdentifiers of owned=false servers this user shares with the owner (`Server owned="0"`). */
   friendServers?: string[];
+  /**
+   * An e-mail invited with no Plex account behind it (see FakePlexAccount.accountlessInvites):
+   * its shares answer userID="0", and /api/users leaves it out until FakePlexTv.createAccount().
+   */
+  accountless?: boolean;
 }
 
 export interface FakePlexAccount {
@@ -74,6 +79,12 @@ export interface FakePlexAccount {
    * e-mail, username or id makes them a user (with the invite pending).
    */
   knownAccounts?: Array<{ id: number; title: string; username: string; email: string }>;
+  /**
+   * When true, an invite to an e-mail with no Plex account is a share with no account yet
+   * (userID="0", not in /api/users) until the invitee signs up (FakePlexTv.createAccount);
+   * when false (default) the fake lists the invitee as a user at once.
+   */
+  accountlessInvites?: boolean;
 }
 
 export const DEFAULT_TOKEN = 'test-plex-token';
