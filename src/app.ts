@@ -7,6 +7,7 @@ import { openDatabase } from './database/data-source';
 import { PlexTvClient, type PlexTvApi } from './plex/plex-tv.client';
 import { PlexSharingClient, type PlexSharingApi } from './plex/plex-sharing.client';
 import { PlanAccessService } from './services/plan-access.service';
+import { PlexAccessService } from './services/plex-access.service';
 import { Store } from './repositories/store';
 import { CatalogService } from './services/catalog.service';
 import { DirectoryService } from './services/directory.service';
@@ -46,6 +47,8 @@ export interface App {
   plexSharing(): PlexSharingApi;
   /** Which servers and libraries each plan grants. */
   planAccess: PlanAccessService;
+  /** Shares on plex.tv following what users pay for (restores, plan changes). */
+  plexAccess: PlexAccessService;
   close(): Promise<void>;
 }
 
@@ -94,6 +97,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       retryDelayMs: config.PLEX_RETRY_DELAY_MS,
       version,
     }));
+  const planAccess = new PlanAccessService(store, getPlexSharing, clock);
+  const plexAccess = new PlexAccessService({ store, clock, logger, sharing: getPlexSharing, plexTv: getPlex, planAccess });
   const syncDeps = () => ({ store, plex: getPlex(), clock, locks, defaultImportAs: config.DEFAULT_IMPORT_AS });
   return {
     config,
@@ -108,8 +113,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     sharedServersSync: () => new SharedServersSyncService(syncDeps()),
     plex: getPlex,
     plexSharing: getPlexSharing,
-    planAccess: new PlanAccessService(store, getPlexSharing, clock),
-    ...buildLifecycle(config, { store, clock, locks, logger, plex: getPlex, guild: overrides.guild }),
+    planAccess,
+    plexAccess,
+    ...buildLifecycle(config, { store, clock, locks, logger, plex: getPlex, access: plexAccess, guild: overrides.guild }),
     close: () => store.close(),
   };
 }
