@@ -1,8 +1,8 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { User } from './user.entity';
 
-/** What an outbox entry does: a Discord DM, or a plex.tv share or unshare (target: the server's machine identifier). */
-export type OutboxKind = 'dm' | 'plex-share' | 'plex-unshare';
+/** What an outbox entry does: a Discord DM, or a plex.tv share write (share, change libraries, unshare). */
+export type OutboxKind = 'dm' | 'plex-share' | 'plex-update' | 'plex-unshare';
 
 /**
  * An effect on the outside world, recorded before it is performed: pending while done_at and
@@ -30,11 +30,11 @@ export class OutboxEntry {
   @JoinColumn({ name: 'user_id' })
   user?: User;
 
-  /** For whom: a Discord user ID for a DM. */
+  /** For whom: a Discord user ID for a DM, a server's machineIdentifier for a plex.tv write. */
   @Column({ type: 'varchar', length: 64 })
   target: string;
 
-  /** What: the DM's text. */
+  /** What: the DM's text, or the plex.tv write as JSON. */
   @Column({ type: 'text' })
   payload: string;
 

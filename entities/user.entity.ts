@@ -71,6 +71,10 @@ export class User {
   @Column({ name: 'plex_removal_error', type: 'varchar', length: 255, nullable: true })
   plexRemovalError: string | null;
 
+  /** Why the last attempt to bring the user's shares in line with their plan failed on plex.tv: set means retried next run. */
+  @Column({ name: 'plex_access_error', type: 'varchar', length: 255, nullable: true })
+  plexAccessError: string | null;
+
   /** Lifecycle: when the user's shares were last removed, and the payment end that removal was for. */
   @Column({ name: 'plex_removed_at', type: 'datetime', precision: 3, nullable: true })
   plexRemovedAt: Date | null;

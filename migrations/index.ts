@@ -5,6 +5,7 @@ import { AddPaymentsImport1764300000000 } from './1764300000000-AddPaymentsImpor
 import { CreateOutbox1764400000000 } from './1764400000000-CreateOutbox';
 import { AddPaymentVoiding1764700000000 } from './1764700000000-AddPaymentVoiding';
 import { AddPlanAccess1764800000000 } from './1764800000000-AddPlanAccess';
+import { AddPlexAccessError1764900000000 } from './1764900000000-AddPlexAccessError';
 import { CreateInvites1765000000000 } from './1765000000000-CreateInvites';
 
 /** Every migration in order: an explicit list, so the build needs no folder scan. */
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   CreateOutbox1764400000000,
   AddPaymentVoiding1764700000000,
   AddPlanAccess1764800000000,
+  AddPlexAccessError1764900000000,
   CreateInvites1765000000000,
 ];

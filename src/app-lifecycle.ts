@@ -7,6 +7,7 @@ import type { GuildPort } from './services/guild-port';
 import { DEFAULT_EXPIRED_TEMPLATE, DEFAULT_REMINDER_TEMPLATE } from './services/lifecycle/messages';
 import { LifecycleService, type DiscordSide } from './services/lifecycle.service';
 import type { LockService } from './services/lock.service';
+import type { PlexAccessService } from './services/plex-access.service';
 import { SubscriptionStatusService } from './services/subscription-status.service';
 
 export interface LifecycleParts {
@@ -22,7 +23,7 @@ export interface LifecycleParts {
  */
 export function buildLifecycle(
   config: Config,
-  deps: { store: Store; clock: Clock; locks: LockService; logger: Logger; plex: () => PlexTvApi; guild?: GuildPort },
+  deps: { store: Store; clock: Clock; locks: LockService; logger: Logger; plex: () => PlexTvApi; access: PlexAccessService; guild?: GuildPort },
 ): LifecycleParts {
   const subscriptions = new SubscriptionStatusService(deps.store, deps.clock, config.REMOVE_AFTER_DAYS);
   let side: DiscordSide | undefined;
@@ -52,6 +53,7 @@ export function buildLifecycle(
     statuses: subscriptions,
     discord,
     plex: deps.plex,
+    access: deps.access,
     settings: {
       reminderDays: config.REMINDER_DAYS,
       removeAfterDays: config.REMOVE_AFTER_DAYS,

@@ -9,6 +9,7 @@ import type { PlexHttpOptions } from './plex/plex-http';
 import { PlexSharingClient, type PlexSharingApi } from './plex/plex-sharing.client';
 import { PlanAccessService } from './services/plan-access.service';
 import { InviteService } from './services/invite.service';
+import { PlexAccessService } from './services/plex-access.service';
 import { Store } from './repositories/store';
 import { CatalogService } from './services/catalog.service';
 import { DirectoryService } from './services/directory.service';
@@ -50,6 +51,8 @@ export interface App {
   planAccess: PlanAccessService;
   /** Invites on plex.tv with a plan's access, pending invites, cancelling them. */
   invites: InviteService;
+  /** Shares on plex.tv following what users pay for (restores, plan changes). */
+  plexAccess: PlexAccessService;
   close(): Promise<void>;
 }
 
@@ -85,7 +88,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const syncDeps = () => ({ store, plex: getPlex(), clock, locks, defaultImportAs: config.DEFAULT_IMPORT_AS });
   const users = new UserAdminService(store, clock);
   const planAccess = new PlanAccessService(store, getPlexSharing, clock);
-  const { discordSide, ...lifecycleParts } = buildLifecycle(config, { store, clock, locks, logger, plex: getPlex, guild: overrides.guild });
+  const plexAccess = new PlexAccessService({ store, clock, logger, sharing: getPlexSharing, plexTv: getPlex, planAccess });
+  const { discordSide, ...lifecycleParts } = buildLifecycle(config, { store, clock, locks, logger, plex: getPlex, access: plexAccess, guild: overrides.guild });
   return {
     config,
     logger,
@@ -100,6 +104,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     plex: getPlex,
     plexSharing: getPlexSharing,
     planAccess,
+    plexAccess,
     ...lifecycleParts,
     invites: new InviteService({
       store,

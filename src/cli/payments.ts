@@ -1,12 +1,40 @@
 import fs from 'node:fs';
-import { formatTable, UsageError, unknownCommand, type CliArea } from './common';
+import { formatTable, UsageError, unknownCommand, type CliArea, type CliContext } from './common';
 import type { DateFormat } from '../payments/csv-dates';
 import { decodeCsvBytes } from '../payments/paypal-csv';
 import { DomainError } from '../services/errors';
 import type { ImportSummary } from '../services/payments-import.service';
+import type { LifecycleRunResult } from '../services/lifecycle.service';
 
 /** Notices printed in full on a terminal; the rest are counted (all of them are in --json). */
 const NOTICES_SHOWN = 30;
+
+/** What following the payments did on plex.tv; null when nothing (no plan grants access, or nobody's access changed). */
+interface AccessFollowed {
+  restoredToPlex: number;
+  plexAccessChanged: number;
+  changes: LifecycleRunResult['steps'];
+  failures: LifecycleRunResult['failures'];
+}
+
+/** Shares follow the payments just imported; a failure is reported, and retried by the next lifecycle run. */
+async function followPayments(app: CliContext['app']): Promise<AccessFollowed | null> {
+  try {
+    const r = await app.lifecycle.followPayments();
+    if (r.steps.length === 0 && r.failures.length === 0) return null;
+    return { restoredToPlex: r.restoredToPlex, plexAccessChanged: r.plexAccessChanged, changes: r.steps, failures: r.failures };
+  } catch (error) {
+    return { restoredToPlex: 0, plexAccessChanged: 0, changes: [], failures: [{ plexId: null, action: 'plex-restore', reason: (error as Error).message }] };
+  }
+}
+
+function formatAccess(a: AccessFollowed | null): string {
+  if (!a) return '';
+  const lines = [`\nPlex access: ${a.restoredToPlex} user(s) restored, ${a.plexAccessChanged} changed to follow their plan.`];
+  for (const c of a.changes) lines.push(`  ${c.title} (plex ${c.plexId}): ${c.action}: ${c.detail}`);
+  for (const f of a.failures) lines.push(`  ! ${f.plexId ?? 'all users'}: ${f.action} failed: ${f.reason}`);
+  return `${lines.join('\n')}\n`;
+}
 
 /** `payments import|sync|unmatched|assign|list`: read options, call the payments service, print. */
 export const paymentsArea: CliArea = async ({ app, values, json, print, write, progress: onProgress }, group, action, rest) => {
@@ -17,8 +45,9 @@ export const paymentsArea: CliArea = async ({ app, values, json, print, write, p
       const format = values['date-format'];
       if (format !== undefined && format !== 'MDY' && format !== 'DMY') throw new UsageError('--date-format must be MDY (US: 1/31/2026) or DMY (31/01/2026)');
       const summary = await app.payments.importCsv(readText(file), { dateFormat: format as DateFormat | undefined, dryRun: values['dry-run'] === true, onProgress });
-      if (json) print(summary);
-      else write(formatImportSummary(summary));
+      const access = summary.dryRun || summary.rejected.length > 0 ? null : await followPayments(app);
+      if (json) print(access ? { ...summary, plexAccess: access } : summary);
+      else write(formatImportSummary(summary) + formatAccess(access));
       return summary.rejected.length > 0 ? 1 : 0;
     }
     case 'sync': {
@@ -28,8 +57,9 @@ export const paymentsArea: CliArea = async ({ app, values, json, print, write, p
         if (Number.isNaN(since.getTime())) throw new UsageError(`--since "${values.since}" is not a date: use ISO 8601, like 2026-10-01`);
       }
       const summary = await app.payments.syncApis({ since, onProgress });
-      if (json) print(summary);
-      else write(formatImportSummary(summary));
+      const access = await followPayments(app);
+      if (json) print(access ? { ...summary, plexAccess: access } : summary);
+      else write(formatImportSummary(summary) + formatAccess(access));
       return 0;
     }
     case 'unmatched': {

@@ -48,19 +48,29 @@ export interface RunningBot {
 export const STOPPING_REPLY = 'The bot is restarting: try again in a minute.';
 
 /**
- * Roles follow an admin's edit at once. Only when a subscriber role is configured; a failure is
- * logged and left to the hourly run, never turned into a failure of the edit that was saved.
+ * Roles and plex.tv shares follow an admin's edit and a payments import at once. Roles only when
+ * a subscriber role is configured; shares only for plans with access settings. A failure is
+ * logged and left to the next lifecycle run, never turned into a failure of the edit that was saved.
  */
 function lifecycleHooks(app: App, config: Config, logger: Logger): LifecycleHooks {
   const enabled = Boolean(config.DISCORD_SUBSCRIBER_ROLE_ID);
+  const followPayments = (plexIds?: number[]) =>
+    app.lifecycle.followPayments(plexIds).catch((error: unknown) => {
+      logger.warn({ plexIds, err: { message: (error as Error).message } }, 'plex.tv access after a payment change failed (retried by the next lifecycle run)');
+    });
   return {
     async afterEdit(plexId) {
-      if (!enabled) return;
-      await app.lifecycle.reconcileUser(plexId).catch((error: unknown) => logger.warn({ plexId, err: { message: (error as Error).message } }, 'role reconciliation after an edit failed'));
+      if (enabled) {
+        await app.lifecycle.reconcileUser(plexId).catch((error: unknown) => logger.warn({ plexId, err: { message: (error as Error).message } }, 'role reconciliation after an edit failed'));
+      }
+      await followPayments([plexId]);
     },
     async afterPayments(matched) {
-      if (!enabled || matched === 0) return;
-      await app.lifecycle.syncRoles().catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'role sync after a payments import failed'));
+      if (matched === 0) return;
+      if (enabled) {
+        await app.lifecycle.syncRoles().catch((error: unknown) => logger.warn({ err: { message: (error as Error).message } }, 'role sync after a payments import failed'));
+      }
+      await followPayments();
     },
   };
 }

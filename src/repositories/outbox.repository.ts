@@ -61,6 +61,28 @@ export class OutboxRepository {
     }));
   }
 
+  /** The entry with this key and how it stands, or null when there is none. */
+  async findByKey(key: string): Promise<(OutboxItem & { state: 'pending' | 'done' | 'failed'; failure: string | null }) | null> {
+    const rows = await this.sql.query(`SELECT ${COLUMNS}, done_at, failure FROM outbox WHERE idempotency_key = ?`, [key]);
+    const r = rows[0];
+    if (!r) return null;
+    const failure = (r.failure as string | null) ?? null;
+    return {
+      id: Number(r.id),
+      key: String(r.idempotency_key),
+      kind: r.kind as OutboxKind,
+      userId: r.user_id === null || r.user_id === undefined ? null : Number(r.user_id),
+      target: String(r.target),
+      payload: String(r.payload),
+      reason: String(r.reason),
+      createdAt: readDate(r.created_at) as Date,
+      attempts: Number(r.attempts),
+      lastAttemptAt: readDate(r.last_attempt_at),
+      state: r.done_at !== null && r.done_at !== undefined ? 'done' : failure !== null ? 'failed' : 'pending',
+      failure,
+    };
+  }
+
   async markDone(id: number, at: Date): Promise<void> {
     await this.sql.query('UPDATE outbox SET done_at = ?, failure = NULL, attempts = attempts + 1, last_attempt_at = ? WHERE id = ?', [at, at, id]);
   }

@@ -16,6 +16,9 @@ export interface SubscriptionShare {
   machineIdentifier: string;
   serverName: string;
   pending: boolean;
+  allLibraries: boolean;
+  /** Titles of the shared libraries, as the shares sync (or the bot's own share) recorded them. */
+  libraries: string[];
 }
 
 /** What the lifecycle needs to know about one user: class, Discord, payments that count (not voided), shares and its own marks. */
@@ -33,13 +36,15 @@ export interface SubscriptionUser {
   plexRemovalError: string | null;
   plexRemovedAt: Date | null;
   plexRemovedEndAt: Date | null;
+  /** Why bringing the shares in line with the plan last failed; set means retried next run. */
+  plexAccessError: string | null;
   payments: SubscriptionPayment[];
   /** Shares of enabled servers only: a disabled server is one the admin told us to leave alone. */
   shares: SubscriptionShare[];
 }
 
 const USER_COLUMNS = `u.id, u.plex_id, u.title, u.username, u.class, u.discord_id, u.removed_at, u.dms_closed_at, u.discord_missing_at,
-  u.plex_removal_due_at, u.plex_removal_error, u.plex_removed_at, u.plex_removed_end_at`;
+  u.plex_removal_due_at, u.plex_removal_error, u.plex_removed_at, u.plex_removed_end_at, u.plex_access_error`;
 
 /** Reads every user's subscription in three queries, and writes the lifecycle's marks in batches. */
 export class SubscriptionRepository {
@@ -53,7 +58,7 @@ export class SubscriptionRepository {
          FROM payments p JOIN plans pl ON pl.id = p.plan_id WHERE p.voided_at IS NULL`,
     );
     const shares = await this.sql.query(
-      `SELECT s.id, s.user_id, s.plex_share_id, s.pending, m.machine_identifier, m.name AS server_name
+      `SELECT s.id, s.user_id, s.plex_share_id, s.pending, s.all_libraries, s.libraries, m.machine_identifier, m.name AS server_name
          FROM shared_servers s JOIN media_servers m ON m.id = s.server_id
         WHERE m.enabled = ?`,
       [true],
@@ -72,7 +77,7 @@ export class SubscriptionRepository {
       [Number(id)],
     );
     const shares = await this.sql.query(
-      `SELECT s.id, s.user_id, s.plex_share_id, s.pending, m.machine_identifier, m.name AS server_name
+      `SELECT s.id, s.user_id, s.plex_share_id, s.pending, s.all_libraries, s.libraries, m.machine_identifier, m.name AS server_name
          FROM shared_servers s JOIN media_servers m ON m.id = s.server_id
         WHERE m.enabled = ? AND s.user_id = ?`,
       [true, Number(id)],
@@ -108,6 +113,19 @@ export class SubscriptionRepository {
       [at, endedAt, userId],
     );
   }
+
+  /** null clears it: plex.tv matches the user's plan again. */
+  async setPlexAccessError(userId: number, error: string | null): Promise<void> {
+    await this.sql.query('UPDATE users SET plex_access_error = ? WHERE id = ?', [error === null ? null : error.slice(0, 255), userId]);
+  }
+
+  /** The removed shares are back: the removal marks go, so a later expiry removes them again. */
+  async completeRestore(userId: number): Promise<void> {
+    await this.sql.query(
+      'UPDATE users SET plex_removed_at = NULL, plex_removed_end_at = NULL, plex_removal_due_at = NULL, plex_removal_error = NULL, plex_access_error = NULL WHERE id = ?',
+      [userId],
+    );
+  }
 }
 
 function assemble(users: Record<string, unknown>[], payments: Record<string, unknown>[], shares: Record<string, unknown>[]): SubscriptionUser[] {
@@ -128,6 +146,7 @@ function assemble(users: Record<string, unknown>[], payments: Record<string, unk
       plexRemovalError: (r.plex_removal_error as string | null) ?? null,
       plexRemovedAt: readDate(r.plex_removed_at),
       plexRemovedEndAt: readDate(r.plex_removed_end_at),
+      plexAccessError: (r.plex_access_error as string | null) ?? null,
       payments: [],
       shares: [],
     };
@@ -150,6 +169,8 @@ function assemble(users: Record<string, unknown>[], payments: Record<string, unk
       machineIdentifier: String(r.machine_identifier),
       serverName: String(r.server_name),
       pending: readBool(r.pending),
+      allLibraries: readBool(r.all_libraries),
+      libraries: JSON.parse(String(r.libraries)) as string[],
     });
   }
   return out;

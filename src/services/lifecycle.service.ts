@@ -6,6 +6,8 @@ import { DomainError, NotFoundError, SyncAlreadyRunningError } from './errors';
 import { asGuildError, type DiscordSide, type RunContext } from './lifecycle/context';
 import { sendNotices, type NoticeSettings } from './lifecycle/notices.step';
 import { removeExpired } from './lifecycle/removal.step';
+import { followPlexAccess } from './lifecycle/restore.step';
+import type { PlexAccessService } from './plex-access.service';
 import { adminSummary, RunReport, summaryLine, type LifecycleRunResult } from './lifecycle/report';
 import { RoleApplier, recordMembership, syncRoles } from './lifecycle/roles.step';
 import { daysUntil, evaluate, removalDue, removalPending, roleChanges, type UserEvaluation } from './lifecycle/rules';
@@ -26,6 +28,8 @@ export interface LifecycleDeps {
   /** Built on first use; throws a ConfigError naming the missing variable. */
   discord: () => DiscordSide;
   plex: () => PlexTvApi;
+  /** Shares follow payments: restores after removal, plan changes. */
+  access: PlexAccessService;
   settings: LifecycleSettings;
 }
 
@@ -100,7 +104,33 @@ export class LifecycleService {
       await sendNotices(ctx, () => discord, evaluations, this.deps.settings);
       ctx.signal?.throwIfAborted();
       await removeExpired(ctx, this.deps.plex, evaluations);
+      ctx.signal?.throwIfAborted();
+      await followPlexAccess(ctx, this.deps.access, () => discord, evaluations);
     });
+  }
+
+  /**
+   * Shares follow payments at once: after an import, an API sync or an admin's edit of a payment,
+   * the users given (every user when none) whose plan grants access get it on plex.tv, restored
+   * after a removal or changed with their plan. Not under the lifecycle lock, like reconcileUser:
+   * each plex.tv write has its outbox key, so a run doing the same at the same time cannot do it
+   * twice. Discord is optional here (a CLI without it): the DMs wait in the outbox for the next run.
+   */
+  async followPayments(plexIds?: number[]): Promise<LifecycleRunResult> {
+    const now = this.deps.clock.now();
+    const ctx = this.context(now, false);
+    const wanted = plexIds ? new Set(plexIds) : null;
+    const evaluations = (await this.deps.statuses.evaluateAll(now)).filter((e) => !wanted || wanted.has(e.user.plexId));
+    let discord: DiscordSide | null = null;
+    try {
+      discord = this.deps.discord();
+    } catch {
+      discord = null;
+    }
+    await followPlexAccess(ctx, this.deps.access, () => discord, evaluations);
+    if (discord) await this.announce(discord, ctx.report, undefined, evaluations);
+    else for (const alert of ctx.report.alerts) this.deps.logger.warn({ alert }, 'plex access: alert (set the Discord variables to get it in Discord)');
+    return ctx.report.result;
   }
 
   /** Roles only (the hourly job). */
@@ -240,7 +270,7 @@ export class LifecycleService {
     if (jobName) {
       const r = report.result;
       const failures = JSON.stringify(r.failures);
-      const acted = r.rolesAdded + r.rolesRemoved + r.remindersSent + r.expiredNotified + r.removedFromPlex > 0;
+      const acted = r.rolesAdded + r.rolesRemoved + r.remindersSent + r.expiredNotified + r.removedFromPlex + r.restoredToPlex + r.plexAccessChanged > 0;
       if (acted || (r.failures.length > 0 && failures !== this.failuresPosted.get(jobName))) {
         messages.push(adminSummary(jobName, r, new Map(evaluations.map((e) => [e.user.plexId, e.user.title]))));
       }

@@ -1,6 +1,6 @@
 import { clip } from './messages';
 
-export type LifecycleAction = 'add-role' | 'remove-role' | 'reminder' | 'expired-notice' | 'plex-removal' | 'list-members';
+export type LifecycleAction = 'add-role' | 'remove-role' | 'reminder' | 'expired-notice' | 'plex-removal' | 'plex-restore' | 'plex-access' | 'access-dm' | 'list-members';
 
 /** Something done (or, in a dry run, to be done) to one user. */
 export interface LifecycleStep {
@@ -27,6 +27,10 @@ export interface LifecycleRunResult {
   expiredNotified: number;
   /** Users whose every share was removed from the owner's Plex servers. */
   removedFromPlex: number;
+  /** Users the lifecycle had removed whose shares are back after a payment. */
+  restoredToPlex: number;
+  /** Users whose shares changed to follow their plan (libraries changed, servers shared or unshared). */
+  plexAccessChanged: number;
   steps: LifecycleStep[];
   failures: LifecycleFailure[];
 }
@@ -37,6 +41,8 @@ const COUNTERS = {
   reminder: 'remindersSent',
   'expired-notice': 'expiredNotified',
   'plex-removal': 'removedFromPlex',
+  'plex-restore': 'restoredToPlex',
+  'plex-access': 'plexAccessChanged',
 } as const;
 
 /** Collects one run's outcome; alerts (problems the admin must fix in Discord) are kept apart and sent once. */
@@ -45,12 +51,12 @@ export class RunReport {
   readonly alerts: string[] = [];
 
   constructor(at: Date, dryRun: boolean) {
-    this.result = { at: at.toISOString(), dryRun, rolesAdded: 0, rolesRemoved: 0, remindersSent: 0, expiredNotified: 0, removedFromPlex: 0, steps: [], failures: [] };
+    this.result = { at: at.toISOString(), dryRun, rolesAdded: 0, rolesRemoved: 0, remindersSent: 0, expiredNotified: 0, removedFromPlex: 0, restoredToPlex: 0, plexAccessChanged: 0, steps: [], failures: [] };
   }
 
   done(step: LifecycleStep): void {
     this.result.steps.push(step);
-    if (step.action !== 'list-members') this.result[COUNTERS[step.action]]++;
+    if (step.action in COUNTERS) this.result[COUNTERS[step.action as keyof typeof COUNTERS]]++;
   }
 
   failed(plexId: number | null, action: LifecycleAction, reason: string): void {
@@ -71,6 +77,8 @@ export function summaryLine(r: LifecycleRunResult): string {
     `reminders ${r.dryRun ? 'to send' : 'sent'} ${r.remindersSent}`,
     `expiry notices ${r.dryRun ? 'to send' : 'sent'} ${r.expiredNotified}`,
     `users ${r.dryRun ? 'to remove' : 'removed'} from Plex ${r.removedFromPlex}`,
+    `users ${r.dryRun ? 'to restore' : 'restored'} to Plex ${r.restoredToPlex}`,
+    `plan changes ${r.dryRun ? 'to apply' : 'applied'} on Plex ${r.plexAccessChanged}`,
     `failures ${r.failures.length}`,
   ].join(', ');
 }

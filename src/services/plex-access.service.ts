@@ -1,0 +1,366 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../config/clock';
+import type { Logger } from '../config/logger';
+import {
+  PlexAlreadySharedError,
+  PlexAuthError,
+  PlexNetworkError,
+  PlexNotFoundError,
+  PlexRateLimitedError,
+  PlexShareGoneError,
+  PlexSharingError,
+  PlexTimeoutError,
+} from '../plex/errors';
+import type { PlexSharingApi } from '../plex/plex-sharing.client';
+import type { PlexTvApi } from '../plex/plex-tv.client';
+import type { OutboxKind } from '../../entities';
+import type { Repositories, Store } from '../repositories/store';
+import type { SubscriptionShare, SubscriptionUser } from '../repositories/subscription.repository';
+import type { UserEvaluation } from './lifecycle/rules';
+import { Outbox, type OutboxItem, type OutboxOutcome } from './outbox';
+import type { PlanAccessService, ResolvedServerAccess } from './plan-access.service';
+
+export type AccessAction = 'share' | 'update' | 'unshare';
+
+/** One plex.tv write that brings a user's share of one server in line with their plan. */
+export interface AccessWrite {
+  action: AccessAction;
+  machineIdentifier: string;
+  serverName: string;
+  librarySectionIds: number[];
+  libraries: string[];
+  allLibraries: boolean;
+  /** update / unshare: the share as recorded (shared_servers row and plex.tv share id). */
+  share: SubscriptionShare | null;
+}
+
+/** What one user's access needs: the writes, and whether it is a restore after the lifecycle's removal. */
+export interface UserAccessPlan {
+  user: SubscriptionUser;
+  paymentId: number;
+  planName: string;
+  /** The lifecycle removed their shares and they paid again: they get a DM once it is done. */
+  restore: boolean;
+  writes: AccessWrite[];
+  /** Library titles the plan names that a server no longer has: reported, never silently dropped. */
+  missingLibraries: string[];
+  /** The plan's access could not be worked out (plex.tv did not list a server's libraries). */
+  error: string | null;
+}
+
+export type AccessOutcome =
+  | { status: 'done'; plan: UserAccessPlan; done: AccessWrite[] }
+  | { status: 'failed'; plan: UserAccessPlan; done: AccessWrite[]; reason: string; /** The first failure since the last success: the admin is told now. */ firstFailure: boolean };
+
+/** The "access is back" DM of a restored user: its outbox key and text. */
+export type DmMaker = (plan: UserAccessPlan) => { key: string; text: string } | null;
+
+export interface PlexAccessDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  sharing: () => PlexSharingApi;
+  plexTv: () => PlexTvApi;
+  planAccess: PlanAccessService;
+}
+
+/** plex.tv's own limit is the client's (≤ 5 requests at once); this only keeps that many users in flight. */
+const USERS_AT_ONCE = 5;
+
+/**
+ * Keeps plex.tv shares in step with what a standard user pays for: a user with a current payment
+ * on a plan that has access settings gets that plan's servers and libraries (shared, libraries
+ * changed, servers the plan dropped unshared); a user the lifecycle removed gets them back. Only
+ * servers some plan grants are ever touched; permanent users, users on a plan without access
+ * settings, and users without a current payment are left alone.
+ *
+ * Every write goes through the outbox: recorded with a key naming the user, the server, the
+ * action and the payment and libraries it is for, performed, then settled together with the
+ * database's record of the share. A share created on plex.tv whose record was lost (a crash, an
+ * answer that never came) is found on the retry ("already sharing", or looked up first) and
+ * adopted, never created twice.
+ */
+export class PlexAccessService {
+  private readonly outbox: Outbox;
+
+  constructor(private readonly deps: PlexAccessDeps) {
+    this.outbox = new Outbox(deps.store);
+  }
+
+  /** What each user's access needs; reads plex.tv (each plan's server libraries) only when some plan has access settings. */
+  async plan(evaluations: UserEvaluation[]): Promise<UserAccessPlan[]> {
+    const rows = await this.deps.store.read((r) => r.planAccess.listAll());
+    if (rows.length === 0) return [];
+    const managed = new Set(rows.map((r) => r.machineIdentifier));
+    const plansWithAccess = new Set<number>(rows.map((r) => r.planId));
+    const planIds = new Map((await this.deps.store.read((r) => r.plans.list())).map((p) => [p.name, p.id]));
+    const resolved = new Map<string, Promise<ResolvedServerAccess[] | null>>();
+    const resolve = (planName: string) => {
+      let found = resolved.get(planName);
+      if (!found) {
+        found = this.deps.planAccess.resolve(planName);
+        found.catch(() => undefined);
+        resolved.set(planName, found);
+      }
+      return found;
+    };
+    const out: UserAccessPlan[] = [];
+    for (const { user, status, currentPayment } of evaluations) {
+      if (user.userClass !== 'standard' || user.removedAt || status.kind !== 'active' || !currentPayment) continue;
+      const planId = planIds.get(currentPayment.planName);
+      if (planId === undefined || !plansWithAccess.has(planId)) continue;
+      const plan: UserAccessPlan = {
+        user,
+        paymentId: currentPayment.id,
+        planName: currentPayment.planName,
+        restore: user.plexRemovedAt !== null,
+        writes: [],
+        missingLibraries: [],
+        error: null,
+      };
+      let access: ResolvedServerAccess[] | null;
+      try {
+        access = await resolve(currentPayment.planName);
+      } catch (error) {
+        plan.error = `cannot read what plan "${currentPayment.planName}" grants: ${(error as Error).message}`;
+        out.push(plan);
+        continue;
+      }
+      if (!access) continue;
+      plan.writes = diff(user, access, managed);
+      plan.missingLibraries = access.flatMap((a) => a.missingLibraries.map((t) => `${a.serverName}: ${t}`));
+      if (plan.writes.length > 0 || plan.restore || user.plexAccessError) out.push(plan);
+    }
+    return out;
+  }
+
+  /** Performs every user's writes, a few users at a time; `signal` stops between users. */
+  async applyAll(plans: UserAccessPlan[], dm?: DmMaker, signal?: AbortSignal): Promise<Array<AccessOutcome & { dm?: OutboxItem }>> {
+    const outcomes: Array<AccessOutcome & { dm?: OutboxItem }> = [];
+    let next = 0;
+    let fatal: unknown;
+    const worker = async () => {
+      while (next < plans.length && fatal === undefined) {
+        signal?.throwIfAborted();
+        const plan = plans[next++]!;
+        try {
+          outcomes.push(await this.apply(plan, dm));
+        } catch (error) {
+          fatal ??= error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(USERS_AT_ONCE, plans.length) }, worker));
+    if (fatal !== undefined) throw fatal;
+    return outcomes;
+  }
+
+  /**
+   * One user's writes in order, then the user's marks: a restore completed clears the removal
+   * marks and queues the "access is back" DM (returned for the caller to send); a failure leaves
+   * `plex_access_error` set, so the next run retries. A 401 is thrown: no other user would fare better.
+   */
+  async apply(plan: UserAccessPlan, dm?: DmMaker): Promise<AccessOutcome & { dm?: OutboxItem }> {
+    const { user } = plan;
+    const now = this.deps.clock.now();
+    const done: AccessWrite[] = [];
+    let reason: string | null = plan.error;
+    for (const write of plan.error ? [] : plan.writes) {
+      try {
+        const result = await this.perform(plan, write, now);
+        if (result.status === 'done') done.push(write);
+        else {
+          reason = `${write.serverName}: ${result.reason}`;
+          break;
+        }
+      } catch (error) {
+        if (error instanceof PlexAuthError) await this.deps.store.read((r) => r.subscriptions.setPlexAccessError(user.id, error.message));
+        throw error;
+      }
+    }
+    if (reason !== null) {
+      await this.deps.store.read((r) => r.subscriptions.setPlexAccessError(user.id, reason!));
+      this.deps.logger.warn({ plexId: user.plexId, reason }, `plex access: ${plan.restore ? 'restore' : 'plan change'} of ${user.title} failed (retried next run)`);
+      return { status: 'failed', plan, done, reason, firstFailure: user.plexAccessError === null };
+    }
+    const message = plan.restore && user.discordId && dm ? dm(plan) : null;
+    const dmItem = await this.deps.store.transaction(async (r) => {
+      if (plan.restore) await r.subscriptions.completeRestore(user.id);
+      else if (user.plexAccessError) await r.subscriptions.setPlexAccessError(user.id, null);
+      if (!message) return null;
+      return r.outbox.enqueue({ key: message.key, kind: 'dm', userId: user.id, target: user.discordId!, payload: message.text, reason: 'DM: access to Plex restored' }, now);
+    });
+    return { status: 'done', plan, done, ...(dmItem ? { dm: dmItem } : {}) };
+  }
+
+  /** One write through the outbox: a pending entry with the same key (an earlier run's) is taken over. */
+  private async perform(plan: UserAccessPlan, write: AccessWrite, now: Date): Promise<OutboxOutcome> {
+    const { user } = plan;
+    const kind: OutboxKind = write.action === 'share' ? 'plex-share' : write.action === 'update' ? 'plex-update' : 'plex-unshare';
+    const key = `${kind}:${user.id}:${hash([write.machineIdentifier, plan.paymentId, plan.planName, write.share?.plexShareId ?? '', ...write.librarySectionIds].join('|'))}`;
+    let item = await this.deps.store.transaction((r) =>
+      r.outbox.enqueue(
+        {
+          key,
+          kind,
+          userId: user.id,
+          target: write.machineIdentifier,
+          payload: JSON.stringify({ plexId: user.plexId, shareId: write.share?.plexShareId ?? null, librarySectionIds: write.librarySectionIds }),
+          reason: `${write.action} ${write.serverName} for ${user.title} (${plan.planName})`,
+        },
+        now,
+      ),
+    );
+    if (!item) {
+      const existing = await this.deps.store.read((r) => r.outbox.findByKey(key));
+      if (!existing || existing.state === 'done') return { status: 'done' };
+      if (existing.state === 'failed') return { status: 'failed', reason: existing.failure ?? 'refused by plex.tv' };
+      item = existing;
+    }
+    const retried = item.attempts > 0;
+    let recorded: { plexShareId: number; invitedAt: Date | null; acceptedAt: Date | null; pending: boolean } | null = null;
+    return this.outbox.perform(
+      item,
+      async () => {
+        recorded = await this.write(user, write, retried);
+      },
+      judge,
+      now,
+      async (r, outcome) => {
+        if (outcome.status !== 'done') return;
+        await this.record(r, user, write, recorded, now);
+      },
+      1,
+    );
+  }
+
+  /** The plex.tv side of one write; answers the share as it now stands (null after an unshare). */
+  private async write(user: SubscriptionUser, write: AccessWrite, retried: boolean) {
+    const sharing = this.deps.sharing();
+    const who = user.username ?? user.title;
+    const target = { machineIdentifier: write.machineIdentifier, serverName: write.serverName };
+    const adopt = async (shareId: number, found: { invitedAt: Date | null; acceptedAt: Date | null; pending: boolean }) => {
+      await sharing.updateShare({ ...target, shareId, user: who, librarySectionIds: write.librarySectionIds });
+      return { plexShareId: shareId, invitedAt: found.invitedAt, acceptedAt: found.acceptedAt, pending: found.pending };
+    };
+    const share = async () => {
+      // An earlier attempt may have created it with its answer lost: look before creating another.
+      if (retried) {
+        const found = await this.findShare(user, write.machineIdentifier);
+        if (found) return adopt(found.shareId, found);
+      }
+      try {
+        const created = await sharing.share({ ...target, invitee: { accountId: user.plexId }, librarySectionIds: write.librarySectionIds });
+        return { plexShareId: created.shareId, invitedAt: created.invitedAt, acceptedAt: created.acceptedAt, pending: created.pending };
+      } catch (error) {
+        if (!(error instanceof PlexAlreadySharedError)) throw error;
+        const found = await this.findShare(user, write.machineIdentifier);
+        if (!found) throw error;
+        return adopt(found.shareId, found);
+      }
+    };
+    if (write.action === 'share') return share();
+    const current = write.share!;
+    if (write.action === 'update') {
+      try {
+        return await adopt(current.plexShareId, { invitedAt: null, acceptedAt: null, pending: current.pending });
+      } catch (error) {
+        // The share went (declined, unshared by hand): the plan still grants the server.
+        if (error instanceof PlexShareGoneError) return share();
+        throw error;
+      }
+    }
+    try {
+      await sharing.unshare({ ...target, shareId: current.plexShareId, user: who });
+    } catch (error) {
+      if (!(error instanceof PlexShareGoneError)) throw error;
+    }
+    return null;
+  }
+
+  private async findShare(user: SubscriptionUser, machineIdentifier: string) {
+    const shares = await this.deps.plexTv().getShares(machineIdentifier);
+    return shares.find((s) => s.plexUserId === user.plexId) ?? null;
+  }
+
+  /** The database's record of the share, in the outbox entry's settling transaction. */
+  private async record(
+    r: Repositories,
+    user: SubscriptionUser,
+    write: AccessWrite,
+    share: { plexShareId: number; invitedAt: Date | null; acceptedAt: Date | null; pending: boolean } | null,
+    now: Date,
+  ): Promise<void> {
+    if (write.action === 'unshare') {
+      if (write.share) await r.shares.deleteByIds([write.share.id]);
+      return;
+    }
+    if (!share) return;
+    const server = await r.servers.findByMachineIdentifier(write.machineIdentifier);
+    // A server the shares sync has not seen yet: that sync records the share when it does.
+    if (!server) return;
+    const previous = write.share && write.share.plexShareId === share.plexShareId ? write.share : null;
+    await r.shares.upsertMany(
+      [
+        {
+          userId: user.id,
+          serverId: server.id,
+          plexShareId: share.plexShareId,
+          invitedAt: share.invitedAt ?? (previous ? null : now),
+          acceptedAt: share.acceptedAt,
+          pending: share.pending,
+          allLibraries: write.allLibraries,
+          libraries: write.libraries,
+        },
+      ],
+      now,
+    );
+  }
+}
+
+/** The writes from the recorded shares to what the plan grants; only servers some plan grants are unshared. */
+function diff(user: SubscriptionUser, access: ResolvedServerAccess[], managed: ReadonlySet<string>): AccessWrite[] {
+  const writes: AccessWrite[] = [];
+  const wanted = new Set(access.map((a) => a.machineIdentifier));
+  for (const a of access) {
+    // Every title the plan names is gone from the server: nothing to share (reported as missing).
+    if (a.librarySectionIds.length === 0) continue;
+    const share = user.shares.find((s) => s.machineIdentifier === a.machineIdentifier) ?? null;
+    const base = { machineIdentifier: a.machineIdentifier, serverName: a.serverName, librarySectionIds: a.librarySectionIds, libraries: a.libraries, allLibraries: a.allLibraries };
+    if (!share) writes.push({ action: 'share', ...base, share: null });
+    else if (!sameLibraries(share, a)) writes.push({ action: 'update', ...base, share });
+  }
+  for (const share of user.shares) {
+    if (managed.has(share.machineIdentifier) && !wanted.has(share.machineIdentifier)) {
+      writes.push({ action: 'unshare', machineIdentifier: share.machineIdentifier, serverName: share.serverName, librarySectionIds: [], libraries: [], allLibraries: false, share });
+    }
+  }
+  return writes;
+}
+
+function sameLibraries(share: SubscriptionShare, access: ResolvedServerAccess): boolean {
+  if (access.allLibraries && share.allLibraries) return true;
+  const have = new Set(share.libraries);
+  return have.size === access.libraries.length && access.libraries.every((t) => have.has(t));
+}
+
+/** Retrying helps after a 429, a 5xx or a lost connection; plex.tv's other refusals stand. */
+function judge(error: unknown): OutboxOutcome {
+  if (error instanceof PlexAuthError) throw error;
+  const reason = error instanceof Error ? error.message : String(error);
+  if (error instanceof PlexRateLimitedError || error instanceof PlexNetworkError || error instanceof PlexTimeoutError) return { status: 'pending', reason };
+  if (error instanceof PlexSharingError && error.status !== null && error.status < 500) return { status: 'failed', reason };
+  if (error instanceof PlexNotFoundError) return { status: 'failed', reason };
+  return { status: 'pending', reason };
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('base64url').slice(0, 32);
+}
+
+/** "share Living Room (Movies, TV Shows)": one write, for reports. */
+export function describeWrite(write: AccessWrite): string {
+  if (write.action === 'unshare') return `unshare ${write.serverName}`;
+  const libraries = write.allLibraries ? 'all libraries' : write.libraries.join(', ');
+  return `${write.action === 'share' ? 'share' : 'change libraries on'} ${write.serverName} (${libraries})`;
+}
