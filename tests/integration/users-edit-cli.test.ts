@@ -114,6 +114,22 @@ describe.each(DATABASE_KINDS)('users edit-profile, edit-payment and set-class fr
     await dataSource.destroy();
   });
 
+  it('edit-payment for a user without a default payment names the dates it cannot keep, then creates one on the default plan', async () => {
+    const dataSource = await openDatabase(db.url);
+    await dataSource.query('DELETE FROM payments WHERE user_id = (SELECT id FROM users WHERE plex_id = ?)', [U.noShares]);
+    await dataSource.destroy();
+    const refused = await runCli(['users', 'edit-payment', String(U.noShares), '--subscription-id', 'sub_abc123'], env);
+    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused.stderr).toBe(
+      `error: nothing was saved for Lonely Friend (plex ${U.noShares}):\n` +
+        '  --starts: not given, and the user has no default payment to keep it from\n' +
+        '  --ends: not given, and the user has no default payment to keep it from\n',
+    );
+    expect((await listItem(U.noShares)).defaultPayment).toBeNull();
+    const created = await json(['users', 'edit-payment', String(U.noShares), '--starts', '2031-01-01', '--ends', '2031-02-01', '--subscription-id', 'sub_abc123']);
+    expect(created.defaultPayment).toEqual({ plan: 'Monthly', startsAt: '2031-01-01T00:00:00.000Z', endsAt: '2031-02-01T00:00:00.000Z', subscriptionId: 'sub_abc123' });
+  });
+
   it('answers a usage error (exit 2) for a missing plex id, no option, or an unknown class; 1 for an unknown user', async () => {
     for (const args of [
       ['users', 'edit-profile'],
