@@ -22,6 +22,12 @@ const USAGE = `Usage: streams-manager <command>
   sync users [--dry-run] [--json]           import/update users from plex.tv
   sync shared-servers [--json]              record who shares which server
   users list [--json]
+  users edit-profile <plexId> [--paypal-email E] [--discord-id ID] [--discord-username U] [--json]
+  users edit-payment <plexId> [--plan P] [--starts YYYY-MM-DD] [--ends YYYY-MM-DD] [--subscription-id ID] [--json]
+  users set-class <plexId> standard|permanent [--json]
+                                            the same checks as the bot's forms; options not given
+                                            keep their value, "" clears one; roles follow when
+                                            Discord is configured
   shared-servers list [--json]
   plans create --name N --duration 30d|1m --price 10.00 [--currency USD] [--default]
   plans list [--json]
@@ -76,8 +82,13 @@ export async function main(argv: string[]): Promise<number> {
       all: { type: 'boolean' },
       libraries: { type: 'string' },
       none: { type: 'boolean' },
-      plan: { type: 'string' },
+      'paypal-email': { type: 'string' },
       'discord-id': { type: 'string' },
+      'discord-username': { type: 'string' },
+      plan: { type: 'string' },
+      starts: { type: 'string' },
+      ends: { type: 'string' },
+      'subscription-id': { type: 'string' },
       until: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -1,8 +1,14 @@
 import { unknownCommand, formatTable, type CliArea } from './common';
+import { runUserEdit } from './users-edit';
 
-/** `users list`: every user, with class, servers and default payment. */
-export const usersArea: CliArea = async ({ app, json, print, write }, group, action) => {
+/** `users list`: every user, with class, servers and default payment; `users edit-profile|edit-payment|set-class`. */
+export const usersArea: CliArea = async (ctx, group, action, rest) => {
+  const { app, json, print, write } = ctx;
   switch (action) {
+    case 'edit-profile':
+    case 'edit-payment':
+    case 'set-class':
+      return runUserEdit(ctx, action, rest);
     case 'list': {
       const users = await app.directory.listUsers();
       if (json) print(users);

@@ -17,6 +17,8 @@ export type Action =
   | { kind: 'users-open'; viewId: string }
   | { kind: 'shares-page'; viewId: string; page: number }
   | { kind: 'payment-pick' }
+  | { kind: 'plan-access-server'; viewId: string }
+  | { kind: 'plan-access-libraries'; viewId: string }
   | { kind: 'payment-assign-modal'; unmatchedId: number };
 
 export type ActionKind = Action['kind'];
@@ -46,6 +48,8 @@ export function encodeAction(action: Action): string {
       id = `${action.kind}:${action.viewId}:${action.page}`;
       break;
     case 'users-open':
+    case 'plan-access-server':
+    case 'plan-access-libraries':
       id = `${action.kind}:${action.viewId}`;
       break;
     case 'payment-pick':
@@ -81,6 +85,8 @@ export function decodeAction(customId: string): Action | null {
     case 'shares-page':
       return a && ID.test(a) && b !== undefined && /^\d{1,5}$/.test(b) ? { kind, viewId: a, page: Number(b) } : null;
     case 'users-open':
+    case 'plan-access-server':
+    case 'plan-access-libraries':
       return a && ID.test(a) && b === undefined ? { kind, viewId: a } : null;
     case 'payment-pick':
       return a === undefined ? { kind } : null;

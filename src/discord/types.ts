@@ -16,8 +16,14 @@ import type { MemoryStore } from './memory-store';
 /** What an admin typed into a modal that was refused: "Try again" reopens it with these. */
 export type Draft = { form: 'profile'; plexId: number; values: ProfileInput } | { form: 'payment'; plexId: number; values: PaymentInput };
 
-/** The filters behind a paginated list's buttons. */
-export type ListView = { list: 'users'; filters: UserListFilters } | { list: 'shares'; server?: string };
+/**
+ * The filters behind a paginated list's buttons; for /plan edit-access, the plan being edited and,
+ * once a server is picked, that server and the library titles its select offers (by position).
+ */
+export type ListView =
+  | { list: 'users'; filters: UserListFilters }
+  | { list: 'shares'; server?: string }
+  | { list: 'plan-access'; plan: string; server?: { machineIdentifier: string; name: string; libraries: string[] } };
 
 /** What follows an admin's change: the user's roles are reconciled at once, not at the next hourly run. */
 export interface LifecycleHooks {

@@ -98,6 +98,16 @@ export class PlanAccessService {
   }
 
   /**
+   * What an admin picks from for one server (the bot's select menus): the server's libraries as
+   * plex.tv lists them now, and what the plan grants there today (null: it does not share it).
+   */
+  async serverChoices(planName: string, machineIdentifier: string): Promise<{ serverName: string; libraries: string[]; current: PlanAccessView | null }> {
+    const current = (await this.getAccess(planName)).find((a) => a.machineIdentifier === machineIdentifier) ?? null;
+    const server = await this.serverLibraries(machineIdentifier, current?.serverName);
+    return { serverName: server.name, libraries: server.libraries.map((l) => l.title), current };
+  }
+
+  /**
    * The plan's access as plex.tv section ids, one entry per server, reading each server's
    * libraries from plex.tv; null for a plan without access settings.
    */
