@@ -8,6 +8,7 @@ import { openDatabase } from '../../src/database/data-source';
 import { FakeDiscord } from '../fakes/discord';
 import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
 import { DEFAULT_TOKEN, SMALL_USERS as U, smallAccount } from '../fakes/plex/plex-data';
+import { childEnv } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { APP_ID, DAY, DISCORD_TOKEN, discordIdOf, GUILD_ID, guildSpec, OWNER_ID, ROLE_SUB } from '../support/lifecycle';
 
@@ -60,7 +61,7 @@ describe.each(DATABASE_KINDS)('the bot stopping on SIGTERM on %s', (kind) => {
   it('finishes the running job (the DM goes out once), answers new commands "restarting", then exits 0', async () => {
     // Discord makes the reminder wait 3 s (a 429): the job is mid-send when the signal comes.
     discord.rateLimit({ method: 'POST', path: /^\/channels\/\d+\/messages$/, retryAfterSeconds: 3 });
-    const child = spawn(process.execPath, [MAIN], { env, cwd: path.dirname(MAIN), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], { env: childEnv(env), cwd: path.dirname(MAIN), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += String(d)));
     child.stderr.on('data', (d) => (output += String(d)));

@@ -32,7 +32,8 @@ export function startCli(args: string[], env: Record<string, string>, wrapper: s
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" (npm test does it first)`);
   const [command, ...prefix] = wrapper.length > 0 ? [...wrapper, process.execPath] : [process.execPath];
   const child = spawn(command!, [...prefix, CLI, ...args], {
-    env: childEnv(env),
+    // A wrapper such as faketime sets the clock itself: the test clock's variables would stack under it.
+    env: wrapper.length > 0 ? { PATH: process.env.PATH ?? '', ...env } : childEnv(env),
     cwd: path.dirname(CLI),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
