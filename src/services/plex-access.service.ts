@@ -16,7 +16,7 @@ import type { PlexTvApi } from '../plex/plex-tv.client';
 import type { OutboxKind } from '../../entities';
 import type { Repositories, Store } from '../repositories/store';
 import type { SubscriptionShare, SubscriptionUser } from '../repositories/subscription.repository';
-import type { UserEvaluation } from './lifecycle/rules';
+import { reduceDue, type UserEvaluation } from './lifecycle/rules';
 import { Outbox, type OutboxItem, type OutboxOutcome } from './outbox';
 import type { PlanAccessService, ResolvedServerAccess } from './plan-access.service';
 
@@ -39,8 +39,10 @@ export interface UserAccessPlan {
   user: SubscriptionUser;
   paymentId: number;
   planName: string;
-  /** The lifecycle removed their shares and they paid again: they get a DM once it is done. */
+  /** The lifecycle removed (or reduced) their shares and they paid again: they get a DM once it is done. */
   restore: boolean;
+  /** 'full': the plan's access; 'renew': an expired user's shares reduced to the plan's renew libraries. */
+  stage: 'full' | 'renew';
   writes: AccessWrite[];
   /** Library titles the plan names that a server no longer has: reported, never silently dropped. */
   missingLibraries: string[];
@@ -113,7 +115,8 @@ export class PlexAccessService {
         user,
         paymentId: currentPayment.id,
         planName: currentPayment.planName,
-        restore: user.plexRemovedAt !== null,
+        restore: user.plexRemovedAt !== null || user.plexReducedAt !== null,
+        stage: 'full',
         writes: [],
         missingLibraries: [],
         error: null,
@@ -130,6 +133,40 @@ export class PlexAccessService {
       plan.writes = diff(user, access, managed);
       plan.missingLibraries = access.flatMap((a) => a.missingLibraries.map((t) => `${a.serverName}: ${t}`));
       if (plan.writes.length > 0 || plan.restore || user.plexAccessError) out.push(plan);
+    }
+    return out;
+  }
+
+  /**
+   * Expired users whose plan has a renew stage and whose grace days are over: their shares go down
+   * to the plan's renew libraries (shared or changed on the renew servers, every other server of
+   * theirs unshared). Reads plex.tv (the renew servers' libraries) only when someone is due.
+   */
+  async planRenew(evaluations: UserEvaluation[], now: Date): Promise<UserAccessPlan[]> {
+    const due = evaluations.filter((e) => e.user.userClass === 'standard' && e.endedPayment && reduceDue(e, now));
+    if (due.length === 0) return [];
+    const resolved = new Map<string, Promise<{ days: number; access: ResolvedServerAccess[] } | null>>();
+    const out: UserAccessPlan[] = [];
+    for (const { user, endedPayment } of due) {
+      const planName = endedPayment!.planName;
+      let found = resolved.get(planName);
+      if (!found) {
+        found = this.deps.planAccess.resolveRenew(planName);
+        found.catch(() => undefined);
+        resolved.set(planName, found);
+      }
+      const plan: UserAccessPlan = { user, paymentId: endedPayment!.id, planName, restore: false, stage: 'renew', writes: [], missingLibraries: [], error: null };
+      try {
+        const renew = await found;
+        if (!renew) continue;
+        // A renew server whose every title is gone keeps nothing: it is unshared like the others.
+        const access = renew.access.filter((a) => a.librarySectionIds.length > 0);
+        plan.writes = diff(user, access, new Set(user.shares.map((s) => s.machineIdentifier)));
+        plan.missingLibraries = renew.access.flatMap((a) => a.missingLibraries.map((t) => `${a.serverName}: ${t}`));
+      } catch (error) {
+        plan.error = `cannot read what plan "${planName}" keeps while renewing: ${(error as Error).message}`;
+      }
+      out.push(plan);
     }
     return out;
   }
@@ -180,12 +217,14 @@ export class PlexAccessService {
     }
     if (reason !== null) {
       await this.deps.store.read((r) => r.subscriptions.setPlexAccessError(user.id, reason!));
-      this.deps.logger.warn({ plexId: user.plexId, reason }, `plex access: ${plan.restore ? 'restore' : 'plan change'} of ${user.title} failed (retried next run)`);
+      const what = plan.stage === 'renew' ? 'reduction to the renew libraries' : plan.restore ? 'restore' : 'plan change';
+      this.deps.logger.warn({ plexId: user.plexId, reason }, `plex access: ${what} of ${user.title} failed (retried next run)`);
       return { status: 'failed', plan, done, reason, firstFailure: user.plexAccessError === null };
     }
     const message = plan.restore && user.discordId && dm ? dm(plan) : null;
     const dmItem = await this.deps.store.transaction(async (r) => {
-      if (plan.restore) await r.subscriptions.completeRestore(user.id);
+      if (plan.stage === 'renew') await r.subscriptions.markReduced(user.id, now);
+      else if (plan.restore) await r.subscriptions.completeRestore(user.id);
       else if (user.plexAccessError) await r.subscriptions.setPlexAccessError(user.id, null);
       if (!message) return null;
       return r.outbox.enqueue({ key: message.key, kind: 'dm', userId: user.id, target: user.discordId!, payload: message.text, reason: 'DM: access to Plex restored' }, now);
@@ -197,7 +236,9 @@ export class PlexAccessService {
   private async perform(plan: UserAccessPlan, write: AccessWrite, now: Date): Promise<OutboxOutcome> {
     const { user } = plan;
     const kind: OutboxKind = write.action === 'share' ? 'plex-share' : write.action === 'update' ? 'plex-update' : 'plex-unshare';
-    const key = `${kind}:${user.id}:${hash([write.machineIdentifier, plan.paymentId, plan.planName, write.share?.plexShareId ?? '', ...write.librarySectionIds].join('|'))}`;
+    // The stage keeps a reduction apart from a plan change for the same payment and libraries.
+    const stage = plan.stage === 'renew' ? ['renew'] : [];
+    const key = `${kind}:${user.id}:${hash([...stage, write.machineIdentifier, plan.paymentId, plan.planName, write.share?.plexShareId ?? '', ...write.librarySectionIds].join('|'))}`;
     let item = await this.deps.store.transaction((r) =>
       r.outbox.enqueue(
         {

@@ -13,7 +13,7 @@ function payment(startsAt: string, endsAt: string, subscriptionId: string | null
 function user(over: Partial<SubscriptionUser> = {}): SubscriptionUser {
   return {
     id: 1, plexId: 1001, title: 'Ann', username: 'ann', userClass: 'standard', discordId: '930000000000001001', removedAt: null,
-    dmsClosedAt: null, discordMissingAt: null, plexRemovalDueAt: null, plexRemovalError: null, plexRemovedAt: null, plexRemovedEndAt: null, plexAccessError: null,
+    dmsClosedAt: null, discordMissingAt: null, plexRemovalDueAt: null, plexRemovalError: null, plexRemovedAt: null, plexRemovedEndAt: null, plexAccessError: null, plexReducedAt: null,
     payments: [], shares: [{ id: 1, plexShareId: 5001, machineIdentifier: 'm', serverName: 'Living Room', pending: false, allLibraries: true, libraries: [] }],
     ...over,
   };
