@@ -121,6 +121,23 @@ export class SubscriptionRepository {
     await this.sql.query('UPDATE users SET plex_access_error = ? WHERE id = ?', [error === null ? null : error.slice(0, 255), userId]);
   }
 
+  /** Batched forms for many users settled at once. */
+  async completeRestoreMany(userIds: number[]): Promise<void> {
+    await this.sql.queryIn(
+      (inList) =>
+        `UPDATE users SET plex_removed_at = NULL, plex_removed_end_at = NULL, plex_removal_due_at = NULL, plex_removal_error = NULL, plex_access_error = NULL, plex_reduced_at = NULL WHERE id IN (${inList})`,
+      userIds,
+    );
+  }
+
+  async markReducedMany(userIds: number[], at: Date): Promise<void> {
+    await this.sql.queryIn((inList) => `UPDATE users SET plex_reduced_at = ?, plex_access_error = NULL WHERE id IN (${inList})`, userIds, [at]);
+  }
+
+  async clearPlexAccessErrors(userIds: number[]): Promise<void> {
+    await this.sql.queryIn((inList) => `UPDATE users SET plex_access_error = NULL WHERE id IN (${inList})`, userIds);
+  }
+
   /** The shares are down to the plan's renew libraries: removal comes the renew days after this. */
   async markReduced(userId: number, at: Date): Promise<void> {
     await this.sql.query('UPDATE users SET plex_reduced_at = ?, plex_access_error = NULL WHERE id = ?', [at, userId]);
