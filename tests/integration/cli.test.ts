@@ -62,37 +62,20 @@ describe.each(DATABASE_KINDS)('the streams-manager CLI on %s', (kind) => {
     expect(noAccess.code).toBe(1);
     expect(noAccess.stderr).toContain('set its access first');
     await ok(['plans', 'set-access', 'Family', '--server', SMALL_IDS.livingRoom, '--all']);
-    await ok(['plans', 'set-access', 'Family', '--server', SMALL_IDS.cabin, '--all']);
-    const noDays = await runCli(['plans', 'set-renew', 'Family', '--server', SMALL_IDS.livingRoom, '--libraries', 'Photos'], env);
-    expect(noDays.code).toBe(1);
-    expect(noDays.stderr).toContain('how many days');
     const unknown = await runCli(['plans', 'set-renew', 'Family', '--server', SMALL_IDS.livingRoom, '--libraries', 'How to renew', '--days', '14'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe('error: Living Room has no library "How to renew"; its libraries are: "Movies", "TV Shows", "Music", "Photos"\n');
-    const badDays = await runCli(['plans', 'set-renew', 'Family', '--server', SMALL_IDS.livingRoom, '--libraries', 'Photos', '--days', 'two'], env);
-    expect(badDays.code).toBe(2);
 
     expect(await ok(['plans', 'set-renew', 'Family', '--server', SMALL_IDS.livingRoom, '--libraries', 'photos', '--days', '14'])).toBe(
       'plan "Family" keeps while renewing: 14 day(s): Living Room: Photos\n',
     );
-    // Another server joins the set and the days change; a server alone keeps the days as they are.
-    const set = await json(['plans', 'set-renew', 'Family', '--server', SMALL_IDS.cabin, '--libraries', 'Kids & Family', '--days', '10']);
-    expect(set.renew).toEqual({
-      days: 10,
-      access: [
-        { machineIdentifier: SMALL_IDS.cabin, serverName: "Cabin & Co's", allLibraries: false, libraries: ['Kids & Family'] },
-        { machineIdentifier: SMALL_IDS.livingRoom, serverName: 'Living Room', allLibraries: false, libraries: ['Photos'] },
-      ],
+    const listed = await json(['plans', 'list']);
+    expect(listed[0]).toMatchObject({
+      name: 'Family',
+      renew: { days: 14, access: [{ machineIdentifier: SMALL_IDS.livingRoom, serverName: 'Living Room', allLibraries: false, libraries: ['Photos'] }] },
     });
-    expect((await json(['plans', 'list']))[0]).toMatchObject({ name: 'Family', renew: set.renew });
-    expect(await ok(['plans', 'list'])).toContain("10 day(s): Cabin & Co's: Kids & Family; Living Room: Photos");
-
-    expect((await json(['plans', 'set-renew', 'Family', '--server', SMALL_IDS.cabin, '--none'])).renew).toEqual({ days: 10, access: [set.renew.access[1]] });
     expect(await ok(['plans', 'set-renew', 'Family', '--none'])).toBe('plan "Family" has no renew stage (expired users are removed after the grace days)\n');
     expect((await json(['plans', 'list']))[0].renew).toBeNull();
-    const again = await runCli(['plans', 'set-renew', 'Family', '--none'], env);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain('has no renew stage');
   });
 
   it('migrates, creates plans, syncs and lists in the documented JSON shapes', async () => {
