@@ -8,6 +8,7 @@ import { PaymentNotice } from './payment-notice.entity';
 import { PaymentEvent } from './payment-event.entity';
 import { Plan } from './plan.entity';
 import { PlanAccess } from './plan-access.entity';
+import { PlanRenewAccess } from './plan-renew-access.entity';
 import { PlexRemoval } from './plex-removal.entity';
 import { SharedServer } from './shared-server.entity';
 import { SyncRun } from './sync-run.entity';
@@ -22,8 +23,9 @@ export type { NoticeKind } from './payment-notice.entity';
 export type { SyncKind, SyncOutcome } from './sync-run.entity';
 export { ImportCursor, OutboxEntry, PaymentEvent, PlanAccess, UnmatchedPayment };
 export { Invite };
+export { PlanRenewAccess };
 export type { InviteStatus } from './invite.entity';
 export type { OutboxKind } from './outbox-entry.entity';
 export type { ImportSource, ImportStatus, PaymentEventKind } from './payment-event.entity';
 
-export const ENTITIES = [MediaServer, User, Plan, Payment, SharedServer, SyncRun, Lock, UnmatchedPayment, PaymentEvent, ImportCursor, PaymentNotice, PlexRemoval, OutboxEntry, PlanAccess, Invite];
+export const ENTITIES = [MediaServer, User, Plan, Payment, SharedServer, SyncRun, Lock, UnmatchedPayment, PaymentEvent, ImportCursor, PaymentNotice, PlexRemoval, OutboxEntry, PlanAccess, Invite, PlanRenewAccess];

@@ -32,6 +32,10 @@ export class Plan {
   @Column({ name: 'default_flag', type: 'boolean', nullable: true })
   defaultFlag: true | null;
 
+  /** Staged expiry: days an expired user keeps the plan's renew libraries before removal (null: removed at once). */
+  @Column({ name: 'renew_days', type: 'int', nullable: true })
+  renewDays: number | null;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

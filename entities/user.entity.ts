@@ -82,6 +82,10 @@ export class User {
   @Column({ name: 'plex_removed_end_at', type: 'datetime', precision: 3, nullable: true })
   plexRemovedEndAt: Date | null;
 
+  /** Staged expiry: when the shares were reduced to the plan's renew libraries (cleared when full access is back). */
+  @Column({ name: 'plex_reduced_at', type: 'datetime', precision: 3, nullable: true })
+  plexReducedAt: Date | null;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

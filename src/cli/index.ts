@@ -34,6 +34,11 @@ const USAGE = `Usage: streams-manager <command>
   plans set-access <plan> --server <machineIdentifier> (--all | --libraries "Movies,TV Shows" | --none) [--json]
                                             what the plan shares on that server (repeat per server;
                                             --none stops sharing it); titles are checked on plex.tv
+  plans set-renew <plan> --server <machineIdentifier> --libraries "How to renew" [--days N] [--json]
+  plans set-renew <plan> [--server <machineIdentifier>] --none [--json]
+                                            staged expiry: after the grace days an expired user keeps
+                                            only these libraries for N days, then is removed; --none
+                                            drops a server (or, without --server, the whole stage)
   plans set-default <name>
   servers list [--json]
   servers set <machineIdentifier> [--import-as standard|permanent] [--enabled true|false]

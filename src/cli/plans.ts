@@ -1,7 +1,7 @@
-import type { AccessChoice, PlanAccessView } from '../services/plan-access.service';
+import type { AccessChoice, PlanAccessView, PlanRenewView, RenewChoice } from '../services/plan-access.service';
 import { formatTable, UsageError, unknownCommand, type CliArea } from './common';
 
-/** `plans create|list|set-access|set-default`. */
+/** `plans create|list|set-access|set-renew|set-default`. */
 export const plansArea: CliArea = async ({ app, values, json, print, write }, group, action, rest) => {
   switch (action) {
     case 'create': {
@@ -22,7 +22,7 @@ export const plansArea: CliArea = async ({ app, values, json, print, write }, gr
     case 'list': {
       const plans = await app.planAccess.listPlans();
       if (json) print(plans);
-      else write(formatTable(['name', 'duration', 'price', 'default', 'access'], plans.map((p) => [p.name, p.duration, `${p.price} ${p.currency}`, p.default ? 'yes' : '', formatAccess(p.access)])));
+      else write(formatTable(['name', 'duration', 'price', 'default', 'access', 'renew'], plans.map((p) => [p.name, p.duration, `${p.price} ${p.currency}`, p.default ? 'yes' : '', formatAccess(p.access), formatRenew(p.renew)])));
       return 0;
     }
     case 'set-access': {
@@ -35,6 +35,29 @@ export const plansArea: CliArea = async ({ app, values, json, print, write }, gr
       const plan = await app.planAccess.setAccess(rest[0], values.server, choice);
       if (json) print(plan);
       else write(`plan "${plan.name}" grants: ${formatAccess(plan.access) || 'nothing (the bot leaves its users\' shares alone)'}\n`);
+      return 0;
+    }
+    case 'set-renew': {
+      if (!rest[0]) throw new UsageError('plans set-renew needs the plan name');
+      const none = values.none === true;
+      const server = typeof values.server === 'string' ? values.server : null;
+      let choice: RenewChoice;
+      if (none) {
+        if (typeof values.libraries === 'string' || values.days !== undefined) throw new UsageError('plans set-renew --none takes no --libraries or --days');
+        choice = { kind: 'none' };
+      } else {
+        if (!server) throw new UsageError('plans set-renew needs --server <machineIdentifier> (see servers list), or --none');
+        if (typeof values.libraries !== 'string') throw new UsageError('plans set-renew needs --libraries "How to renew" (or --none)');
+        let days: number | undefined;
+        if (values.days !== undefined) {
+          if (!/^\d{1,4}$/.test(String(values.days))) throw new UsageError('--days must be a whole number of days, like 14');
+          days = Number(values.days);
+        }
+        choice = { kind: 'libraries', titles: String(values.libraries).split(','), ...(days !== undefined ? { days } : {}) };
+      }
+      const plan = await app.planAccess.setRenew(rest[0], server, choice);
+      if (json) print(plan);
+      else write(`plan "${plan.name}" ${plan.renew ? `keeps while renewing: ${formatRenew(plan.renew)}` : 'has no renew stage (expired users are removed after the grace days)'}\n`);
       return 0;
     }
     case 'set-default': {
@@ -52,4 +75,9 @@ export const plansArea: CliArea = async ({ app, values, json, print, write }, gr
 /** `Living Room: all; Cabin: Films, Kids` — what a plan shares, on one line. */
 export function formatAccess(access: PlanAccessView[]): string {
   return access.map((a) => `${a.serverName}: ${a.allLibraries ? 'all libraries' : a.libraries.join(', ')}`).join('; ');
+}
+
+/** `14 days: Living Room: How to renew` — a plan's renew stage, on one line. */
+export function formatRenew(renew: PlanRenewView | null): string {
+  return renew ? `${renew.days} day(s): ${formatAccess(renew.access)}` : '';
 }

@@ -10,6 +10,7 @@ import { PaymentEventRepository } from './payment-event.repository';
 import { PaymentImportRepository } from './payment-import.repository';
 import { PlanRepository } from './plan.repository';
 import { PlanAccessRepository } from './plan-access.repository';
+import { PlanRenewRepository } from './plan-renew.repository';
 import { PlexRemovalRepository } from './plex-removal.repository';
 import { ServerRepository } from './server.repository';
 import { SharedServerRepository } from './shared-server.repository';
@@ -37,6 +38,7 @@ export interface Repositories {
   outbox: OutboxRepository;
   planAccess: PlanAccessRepository;
   invites: InviteRepository;
+  planRenew: PlanRenewRepository;
 }
 
 /**
@@ -104,6 +106,7 @@ export class Store {
       outbox: new OutboxRepository(sql),
       planAccess: new PlanAccessRepository(sql),
       invites: new InviteRepository(sql),
+      planRenew: new PlanRenewRepository(sql),
     };
   }
 }

@@ -38,13 +38,15 @@ export interface SubscriptionUser {
   plexRemovedEndAt: Date | null;
   /** Why bringing the shares in line with the plan last failed; set means retried next run. */
   plexAccessError: string | null;
+  /** Staged expiry: when the shares were reduced to the plan's renew libraries. */
+  plexReducedAt: Date | null;
   payments: SubscriptionPayment[];
   /** Shares of enabled servers only: a disabled server is one the admin told us to leave alone. */
   shares: SubscriptionShare[];
 }
 
 const USER_COLUMNS = `u.id, u.plex_id, u.title, u.username, u.class, u.discord_id, u.removed_at, u.dms_closed_at, u.discord_missing_at,
-  u.plex_removal_due_at, u.plex_removal_error, u.plex_removed_at, u.plex_removed_end_at, u.plex_access_error`;
+  u.plex_removal_due_at, u.plex_removal_error, u.plex_removed_at, u.plex_removed_end_at, u.plex_access_error, u.plex_reduced_at`;
 
 /** Reads every user's subscription in three queries, and writes the lifecycle's marks in batches. */
 export class SubscriptionRepository {
@@ -109,7 +111,7 @@ export class SubscriptionRepository {
   /** Every share is gone: remember for which payment end, so a later re-invite is not undone. */
   async completeRemoval(userId: number, endedAt: Date | null, at: Date): Promise<void> {
     await this.sql.query(
-      'UPDATE users SET plex_removal_due_at = NULL, plex_removal_error = NULL, plex_removed_at = ?, plex_removed_end_at = ? WHERE id = ?',
+      'UPDATE users SET plex_removal_due_at = NULL, plex_removal_error = NULL, plex_removed_at = ?, plex_removed_end_at = ?, plex_reduced_at = NULL WHERE id = ?',
       [at, endedAt, userId],
     );
   }
@@ -119,10 +121,32 @@ export class SubscriptionRepository {
     await this.sql.query('UPDATE users SET plex_access_error = ? WHERE id = ?', [error === null ? null : error.slice(0, 255), userId]);
   }
 
-  /** The removed shares are back: the removal marks go, so a later expiry removes them again. */
+  /** Batched forms for many users settled at once. */
+  async completeRestoreMany(userIds: number[]): Promise<void> {
+    await this.sql.queryIn(
+      (inList) =>
+        `UPDATE users SET plex_removed_at = NULL, plex_removed_end_at = NULL, plex_removal_due_at = NULL, plex_removal_error = NULL, plex_access_error = NULL, plex_reduced_at = NULL WHERE id IN (${inList})`,
+      userIds,
+    );
+  }
+
+  async markReducedMany(userIds: number[], at: Date): Promise<void> {
+    await this.sql.queryIn((inList) => `UPDATE users SET plex_reduced_at = ?, plex_access_error = NULL WHERE id IN (${inList})`, userIds, [at]);
+  }
+
+  async clearPlexAccessErrors(userIds: number[]): Promise<void> {
+    await this.sql.queryIn((inList) => `UPDATE users SET plex_access_error = NULL WHERE id IN (${inList})`, userIds);
+  }
+
+  /** The shares are down to the plan's renew libraries: removal comes the renew days after this. */
+  async markReduced(userId: number, at: Date): Promise<void> {
+    await this.sql.query('UPDATE users SET plex_reduced_at = ?, plex_access_error = NULL WHERE id = ?', [at, userId]);
+  }
+
+  /** The removed (or reduced) shares are back: the removal marks go, so a later expiry removes them again. */
   async completeRestore(userId: number): Promise<void> {
     await this.sql.query(
-      'UPDATE users SET plex_removed_at = NULL, plex_removed_end_at = NULL, plex_removal_due_at = NULL, plex_removal_error = NULL, plex_access_error = NULL WHERE id = ?',
+      'UPDATE users SET plex_removed_at = NULL, plex_removed_end_at = NULL, plex_removal_due_at = NULL, plex_removal_error = NULL, plex_access_error = NULL, plex_reduced_at = NULL WHERE id = ?',
       [userId],
     );
   }
@@ -147,6 +171,7 @@ function assemble(users: Record<string, unknown>[], payments: Record<string, unk
       plexRemovedAt: readDate(r.plex_removed_at),
       plexRemovedEndAt: readDate(r.plex_removed_end_at),
       plexAccessError: (r.plex_access_error as string | null) ?? null,
+      plexReducedAt: readDate(r.plex_reduced_at),
       payments: [],
       shares: [],
     };

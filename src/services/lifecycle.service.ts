@@ -6,6 +6,7 @@ import { DomainError, NotFoundError, SyncAlreadyRunningError } from './errors';
 import { asGuildError, type DiscordSide, type RunContext } from './lifecycle/context';
 import { sendNotices, type NoticeSettings } from './lifecycle/notices.step';
 import { removeExpired } from './lifecycle/removal.step';
+import { reduceToRenew } from './lifecycle/renew.step';
 import { followPlexAccess } from './lifecycle/restore.step';
 import type { PlexAccessService } from './plex-access.service';
 import { adminSummary, RunReport, summaryLine, type LifecycleRunResult } from './lifecycle/report';
@@ -102,6 +103,8 @@ export class LifecycleService {
       await syncRoles(ctx, discord, evaluations);
       ctx.signal?.throwIfAborted();
       await sendNotices(ctx, () => discord, evaluations, this.deps.settings);
+      ctx.signal?.throwIfAborted();
+      await reduceToRenew(ctx, this.deps.access, evaluations);
       ctx.signal?.throwIfAborted();
       await removeExpired(ctx, this.deps.plex, evaluations);
       ctx.signal?.throwIfAborted();
@@ -270,7 +273,7 @@ export class LifecycleService {
     if (jobName) {
       const r = report.result;
       const failures = JSON.stringify(r.failures);
-      const acted = r.rolesAdded + r.rolesRemoved + r.remindersSent + r.expiredNotified + r.removedFromPlex + r.restoredToPlex + r.plexAccessChanged > 0;
+      const acted = r.rolesAdded + r.rolesRemoved + r.remindersSent + r.expiredNotified + r.removedFromPlex + r.reducedToRenew + r.restoredToPlex + r.plexAccessChanged > 0;
       if (acted || (r.failures.length > 0 && failures !== this.failuresPosted.get(jobName))) {
         messages.push(adminSummary(jobName, r, new Map(evaluations.map((e) => [e.user.plexId, e.user.title]))));
       }

@@ -2,6 +2,7 @@ import type { Clock } from '../config/clock';
 import { PlexNotFoundError } from '../plex/errors';
 import type { PlexLibrary, PlexSharingApi } from '../plex/plex-sharing.client';
 import type { PlanAccessRow } from '../repositories/plan-access.repository';
+import type { PlanRenewRow } from '../repositories/plan-renew.repository';
 import type { Store } from '../repositories/store';
 import { planView, type PlanView } from './catalog.service';
 import { DomainError, NotFoundError } from './errors';
@@ -15,7 +16,19 @@ export interface PlanAccessView {
   libraries: string[];
 }
 
-export type PlanWithAccess = PlanView & { access: PlanAccessView[] };
+/** A plan's renew stage: expired users keep these libraries for `days` days before removal. */
+export interface PlanRenewView {
+  days: number;
+  access: PlanAccessView[];
+}
+
+export type PlanWithAccess = PlanView & { access: PlanAccessView[]; renew: PlanRenewView | null };
+
+/** `libraries`: keep these titles on the server (days: the stage's length, kept as it is when omitted); `none`: off. */
+export type RenewChoice = { kind: 'libraries'; titles: string[]; days?: number } | { kind: 'none' };
+
+/** The longest renew stage: a year is already generous for a "how to renew" poster. */
+export const MAX_RENEW_DAYS = 365;
 
 /** `all`: every library; `libraries`: these titles; `none`: the plan no longer shares this server. */
 export type AccessChoice = { kind: 'all' } | { kind: 'libraries'; titles: string[] } | { kind: 'none' };
@@ -35,6 +48,11 @@ function accessView(r: PlanAccessRow): PlanAccessView {
   return { machineIdentifier: r.machineIdentifier, serverName: r.serverName, allLibraries: r.allLibraries, libraries: r.allLibraries ? [] : r.libraryTitles };
 }
 
+function renewView(r: PlanRenewRow | null | undefined): PlanRenewView | null {
+  if (!r) return null;
+  return { days: r.days, access: r.access.map((a) => ({ machineIdentifier: a.machineIdentifier, serverName: a.serverName, allLibraries: false, libraries: a.libraryTitles })) };
+}
+
 /**
  * Which servers and libraries a plan grants. Titles are checked against the server's libraries as
  * plex.tv lists them when set, and matched to plex.tv section ids when resolved. A plan with no
@@ -48,8 +66,12 @@ export class PlanAccessService {
   ) {}
 
   async listPlans(): Promise<PlanWithAccess[]> {
-    const { plans, access } = await this.store.read(async (repos) => ({ plans: await repos.plans.list(), access: await repos.planAccess.listAll() }));
-    return plans.map((p) => ({ ...planView(p), access: access.filter((a) => a.planId === p.id).map(accessView) }));
+    const { plans, access, renew } = await this.store.read(async (repos) => ({
+      plans: await repos.plans.list(),
+      access: await repos.planAccess.listAll(),
+      renew: await repos.planRenew.listAll(),
+    }));
+    return plans.map((p) => ({ ...planView(p), access: access.filter((a) => a.planId === p.id).map(accessView), renew: renewView(renew.find((r) => r.planId === p.id)) }));
   }
 
   async getAccess(planName: string): Promise<PlanAccessView[]> {
@@ -71,21 +93,8 @@ export class PlanAccessService {
       const server = await this.serverLibraries(machineIdentifier);
       let titles: string[] = [];
       if (choice.kind === 'libraries') {
-        const wanted = [...new Set(choice.titles.map((t) => t.trim()).filter((t) => t !== ''))];
-        if (wanted.length === 0) throw new DomainError('name at least one library, or choose all libraries');
-        const unknown: string[] = [];
-        for (const title of wanted) {
-          const match = findLibrary(server.libraries, title);
-          if (match) titles.push(match.title);
-          else unknown.push(title);
-        }
-        if (unknown.length > 0) {
-          throw new DomainError(
-            `${server.name} has no ${unknown.length === 1 ? 'library' : 'libraries'} ${unknown.map((t) => `"${t}"`).join(', ')}; ` +
-              `its libraries are: ${server.libraries.map((l) => `"${l.title}"`).join(', ') || '(none)'}`,
-          );
-        }
-        titles = [...new Set(titles)];
+        if (choice.titles.every((t) => t.trim() === '')) throw new DomainError('name at least one library, or choose all libraries');
+        titles = matchTitles(server, choice.titles);
       }
       await this.store.transaction((repos) =>
         repos.planAccess.upsert(
@@ -94,7 +103,76 @@ export class PlanAccessService {
         ),
       );
     }
-    return this.store.read(async (repos) => ({ ...planView(plan), access: (await repos.planAccess.listForPlan(plan.id)).map(accessView) }));
+    return this.planWithAccess(plan.id);
+  }
+
+  /**
+   * Sets (or turns off) the plan's renew stage on one server: the titles are checked against the
+   * server's libraries as plex.tv lists them, like setAccess. `none` without a server turns the
+   * whole stage off. Only a plan with access settings can have one: restoring a renewing user
+   * gives the plan's access back, and a plan without any has nothing to give.
+   */
+  async setRenew(planName: string, machineIdentifier: string | null, choice: RenewChoice): Promise<PlanWithAccess> {
+    const { plan, access, renew } = await this.store.read(async (repos) => {
+      const found = await repos.plans.findByName(planName);
+      if (!found) throw new NotFoundError(`no plan named "${planName}"`);
+      return { plan: found, access: await repos.planAccess.listForPlan(found.id), renew: await repos.planRenew.findForPlan(found.id) };
+    });
+    if (choice.kind === 'none') {
+      const removed = await this.store.transaction((repos) => repos.planRenew.remove(plan.id, machineIdentifier, this.clock.now()));
+      if (!removed) throw new NotFoundError(machineIdentifier === null ? `plan "${plan.name}" has no renew stage` : `plan "${plan.name}" keeps nothing on ${machineIdentifier} while renewing`);
+      return this.planWithAccess(plan.id);
+    }
+    if (machineIdentifier === null) throw new DomainError('name the server whose libraries the renew stage keeps');
+    if (access.length === 0) throw new DomainError(`plan "${plan.name}" grants no access yet: set its access first (plans set-access), the renew stage reduces it`);
+    const days = choice.days ?? renew?.days;
+    if (days === undefined) throw new DomainError('say how many days the renew stage lasts');
+    if (!Number.isInteger(days) || days < 1 || days > MAX_RENEW_DAYS) throw new DomainError(`the renew stage lasts 1 to ${MAX_RENEW_DAYS} days, not ${days}`);
+    if (choice.titles.every((t) => t.trim() === '')) throw new DomainError('name at least one library to keep while renewing');
+    const server = await this.serverLibraries(machineIdentifier);
+    const titles = matchTitles(server, choice.titles);
+    await this.store.transaction((repos) => repos.planRenew.upsert({ planId: plan.id, machineIdentifier, serverName: server.name, libraryTitles: titles }, days, this.clock.now()));
+    return this.planWithAccess(plan.id);
+  }
+
+  /**
+   * The plan's renew stage as plex.tv section ids (every server of the set, titles the server no
+   * longer has reported as missing), with its length; null for a plan without one.
+   */
+  async resolveRenew(planName: string): Promise<{ days: number; access: ResolvedServerAccess[] } | null> {
+    const renew = await this.store.read(async (repos) => {
+      const plan = await repos.plans.findByName(planName);
+      if (!plan) throw new NotFoundError(`no plan named "${planName}"`);
+      return repos.planRenew.findForPlan(plan.id);
+    });
+    if (!renew) return null;
+    const access: ResolvedServerAccess[] = [];
+    for (const row of renew.access) {
+      const server = await this.serverLibraries(row.machineIdentifier, row.serverName);
+      const chosen: PlexLibrary[] = [];
+      const missingLibraries: string[] = [];
+      for (const title of row.libraryTitles) {
+        const match = findLibrary(server.libraries, title);
+        if (match) chosen.push(match);
+        else missingLibraries.push(title);
+      }
+      access.push({
+        machineIdentifier: row.machineIdentifier,
+        serverName: server.name,
+        allLibraries: false,
+        librarySectionIds: chosen.map((l) => l.id),
+        libraries: chosen.map((l) => l.title),
+        missingLibraries,
+      });
+    }
+    return { days: renew.days, access };
+  }
+
+  private planWithAccess(planId: number): Promise<PlanWithAccess> {
+    return this.store.read(async (repos) => {
+      const plan = (await repos.plans.list()).find((p) => p.id === planId)!;
+      return { ...planView(plan), access: (await repos.planAccess.listForPlan(planId)).map(accessView), renew: renewView(await repos.planRenew.findForPlan(planId)) };
+    });
   }
 
   /**
@@ -152,6 +230,25 @@ export class PlanAccessService {
       throw error;
     }
   }
+}
+
+/** The server's own titles for those named (deduplicated); a title it does not have is refused with the ones it has. */
+function matchTitles(server: { name: string; libraries: PlexLibrary[] }, named: string[]): string[] {
+  const wanted = [...new Set(named.map((t) => t.trim()).filter((t) => t !== ''))];
+  const titles: string[] = [];
+  const unknown: string[] = [];
+  for (const title of wanted) {
+    const match = findLibrary(server.libraries, title);
+    if (match) titles.push(match.title);
+    else unknown.push(title);
+  }
+  if (unknown.length > 0) {
+    throw new DomainError(
+      `${server.name} has no ${unknown.length === 1 ? 'library' : 'libraries'} ${unknown.map((t) => `"${t}"`).join(', ')}; ` +
+        `its libraries are: ${server.libraries.map((l) => `"${l.title}"`).join(', ') || '(none)'}`,
+    );
+  }
+  return [...new Set(titles)];
 }
 
 /** The exact title first, then one that differs only in case or surrounding spaces. */

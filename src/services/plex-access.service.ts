@@ -14,10 +14,11 @@ import {
 import type { PlexSharingApi } from '../plex/plex-sharing.client';
 import type { PlexTvApi } from '../plex/plex-tv.client';
 import type { OutboxKind } from '../../entities';
+import type { ShareFields } from '../repositories/shared-server.repository';
 import type { Repositories, Store } from '../repositories/store';
 import type { SubscriptionShare, SubscriptionUser } from '../repositories/subscription.repository';
-import type { UserEvaluation } from './lifecycle/rules';
-import { Outbox, type OutboxItem, type OutboxOutcome } from './outbox';
+import { reduceDue, type UserEvaluation } from './lifecycle/rules';
+import type { OutboxIntent, OutboxItem, OutboxOutcome } from './outbox';
 import type { PlanAccessService, ResolvedServerAccess } from './plan-access.service';
 
 export type AccessAction = 'share' | 'update' | 'unshare';
@@ -39,8 +40,10 @@ export interface UserAccessPlan {
   user: SubscriptionUser;
   paymentId: number;
   planName: string;
-  /** The lifecycle removed their shares and they paid again: they get a DM once it is done. */
+  /** The lifecycle removed (or reduced) their shares and they paid again: they get a DM once it is done. */
   restore: boolean;
+  /** 'full': the plan's access; 'renew': an expired user's shares reduced to the plan's renew libraries. */
+  stage: 'full' | 'renew';
   writes: AccessWrite[];
   /** Library titles the plan names that a server no longer has: reported, never silently dropped. */
   missingLibraries: string[];
@@ -67,6 +70,36 @@ export interface PlexAccessDeps {
 /** plex.tv's own limit is the client's (≤ 5 requests at once); this only keeps that many users in flight. */
 const USERS_AT_ONCE = 5;
 
+/** Users whose outbox entries are recorded in one transaction, and settled in one: ~10 statements for them all. */
+const USERS_PER_BATCH = 100;
+
+type OutboxEntryState = OutboxItem & { state: 'pending' | 'done' | 'failed'; failure: string | null };
+
+/** One write performed: its entry, how it ended, and the share as plex.tv now has it (null after an unshare). */
+interface Attempt {
+  plan: UserAccessPlan;
+  write: AccessWrite;
+  entryId: number;
+  outcome: OutboxOutcome;
+  share: { plexShareId: number; invitedAt: Date | null; acceptedAt: Date | null; pending: boolean } | null;
+}
+
+/** The outbox intent of one write: its key names the user, server, action, stage, payment, share and libraries. */
+function intentOf(plan: UserAccessPlan, write: AccessWrite): OutboxIntent {
+  const { user } = plan;
+  const kind: OutboxKind = write.action === 'share' ? 'plex-share' : write.action === 'update' ? 'plex-update' : 'plex-unshare';
+  // The stage keeps a reduction apart from a plan change for the same payment and libraries.
+  const stage = plan.stage === 'renew' ? ['renew'] : [];
+  return {
+    key: `${kind}:${user.id}:${hash([...stage, write.machineIdentifier, plan.paymentId, plan.planName, write.share?.plexShareId ?? '', ...write.librarySectionIds].join('|'))}`,
+    kind,
+    userId: user.id,
+    target: write.machineIdentifier,
+    payload: JSON.stringify({ plexId: user.plexId, shareId: write.share?.plexShareId ?? null, librarySectionIds: write.librarySectionIds }),
+    reason: `${write.action} ${write.serverName} for ${user.title} (${plan.planName})`,
+  };
+}
+
 /**
  * Keeps plex.tv shares in step with what a standard user pays for: a user with a current payment
  * on a plan that has access settings gets that plan's servers and libraries (shared, libraries
@@ -81,11 +114,7 @@ const USERS_AT_ONCE = 5;
  * adopted, never created twice.
  */
 export class PlexAccessService {
-  private readonly outbox: Outbox;
-
-  constructor(private readonly deps: PlexAccessDeps) {
-    this.outbox = new Outbox(deps.store);
-  }
+  constructor(private readonly deps: PlexAccessDeps) {}
 
   /** What each user's access needs; reads plex.tv (each plan's server libraries) only when some plan has access settings. */
   async plan(evaluations: UserEvaluation[]): Promise<UserAccessPlan[]> {
@@ -113,7 +142,8 @@ export class PlexAccessService {
         user,
         paymentId: currentPayment.id,
         planName: currentPayment.planName,
-        restore: user.plexRemovedAt !== null,
+        restore: user.plexRemovedAt !== null || user.plexReducedAt !== null,
+        stage: 'full',
         writes: [],
         missingLibraries: [],
         error: null,
@@ -134,24 +164,54 @@ export class PlexAccessService {
     return out;
   }
 
-  /** Performs every user's writes, a few users at a time; `signal` stops between users. */
+  /**
+   * Expired users whose plan has a renew stage and whose grace days are over: their shares go down
+   * to the plan's renew libraries (shared or changed on the renew servers, every other server of
+   * theirs unshared). Reads plex.tv (the renew servers' libraries) only when someone is due.
+   */
+  async planRenew(evaluations: UserEvaluation[], now: Date): Promise<UserAccessPlan[]> {
+    const due = evaluations.filter((e) => e.user.userClass === 'standard' && e.endedPayment && reduceDue(e, now));
+    if (due.length === 0) return [];
+    const resolved = new Map<string, Promise<{ days: number; access: ResolvedServerAccess[] } | null>>();
+    const out: UserAccessPlan[] = [];
+    for (const { user, endedPayment } of due) {
+      const planName = endedPayment!.planName;
+      let found = resolved.get(planName);
+      if (!found) {
+        found = this.deps.planAccess.resolveRenew(planName);
+        found.catch(() => undefined);
+        resolved.set(planName, found);
+      }
+      const plan: UserAccessPlan = { user, paymentId: endedPayment!.id, planName, restore: false, stage: 'renew', writes: [], missingLibraries: [], error: null };
+      try {
+        const renew = await found;
+        if (!renew) continue;
+        // A renew server whose every title is gone keeps nothing: it is unshared like the others.
+        const access = renew.access.filter((a) => a.librarySectionIds.length > 0);
+        plan.writes = diff(user, access, new Set(user.shares.map((s) => s.machineIdentifier)));
+        plan.missingLibraries = renew.access.flatMap((a) => a.missingLibraries.map((t) => `${a.serverName}: ${t}`));
+      } catch (error) {
+        plan.error = `cannot read what plan "${planName}" keeps while renewing: ${(error as Error).message}`;
+      }
+      out.push(plan);
+    }
+    return out;
+  }
+
+  /**
+   * Performs every user's writes, a few users at a time; `signal` stops between users. The
+   * database work is batched per USERS_PER_BATCH users: their outbox entries are recorded (and
+   * marked as starting) in one transaction before any of their writes is performed, and settled
+   * together with the share rows and the users' marks in one transaction after them. A crash in
+   * between leaves the entries pending and marked as started: the retry looks on plex.tv before
+   * creating a share, so none is created twice.
+   */
   async applyAll(plans: UserAccessPlan[], dm?: DmMaker, signal?: AbortSignal): Promise<Array<AccessOutcome & { dm?: OutboxItem }>> {
     const outcomes: Array<AccessOutcome & { dm?: OutboxItem }> = [];
-    let next = 0;
-    let fatal: unknown;
-    const worker = async () => {
-      while (next < plans.length && fatal === undefined) {
-        signal?.throwIfAborted();
-        const plan = plans[next++]!;
-        try {
-          outcomes.push(await this.apply(plan, dm));
-        } catch (error) {
-          fatal ??= error;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(USERS_AT_ONCE, plans.length) }, worker));
-    if (fatal !== undefined) throw fatal;
+    for (let i = 0; i < plans.length; i += USERS_PER_BATCH) {
+      signal?.throwIfAborted();
+      outcomes.push(...(await this.applyBatch(plans.slice(i, i + USERS_PER_BATCH), dm, signal)));
+    }
     return outcomes;
   }
 
@@ -161,77 +221,143 @@ export class PlexAccessService {
    * `plex_access_error` set, so the next run retries. A 401 is thrown: no other user would fare better.
    */
   async apply(plan: UserAccessPlan, dm?: DmMaker): Promise<AccessOutcome & { dm?: OutboxItem }> {
-    const { user } = plan;
-    const now = this.deps.clock.now();
-    const done: AccessWrite[] = [];
-    let reason: string | null = plan.error;
-    for (const write of plan.error ? [] : plan.writes) {
-      try {
-        const result = await this.perform(plan, write, now);
-        if (result.status === 'done') done.push(write);
-        else {
-          reason = `${write.serverName}: ${result.reason}`;
-          break;
-        }
-      } catch (error) {
-        if (error instanceof PlexAuthError) await this.deps.store.read((r) => r.subscriptions.setPlexAccessError(user.id, error.message));
-        throw error;
-      }
-    }
-    if (reason !== null) {
-      await this.deps.store.read((r) => r.subscriptions.setPlexAccessError(user.id, reason!));
-      this.deps.logger.warn({ plexId: user.plexId, reason }, `plex access: ${plan.restore ? 'restore' : 'plan change'} of ${user.title} failed (retried next run)`);
-      return { status: 'failed', plan, done, reason, firstFailure: user.plexAccessError === null };
-    }
-    const message = plan.restore && user.discordId && dm ? dm(plan) : null;
-    const dmItem = await this.deps.store.transaction(async (r) => {
-      if (plan.restore) await r.subscriptions.completeRestore(user.id);
-      else if (user.plexAccessError) await r.subscriptions.setPlexAccessError(user.id, null);
-      if (!message) return null;
-      return r.outbox.enqueue({ key: message.key, kind: 'dm', userId: user.id, target: user.discordId!, payload: message.text, reason: 'DM: access to Plex restored' }, now);
-    });
-    return { status: 'done', plan, done, ...(dmItem ? { dm: dmItem } : {}) };
+    return (await this.applyBatch([plan], dm))[0]!;
   }
 
-  /** One write through the outbox: a pending entry with the same key (an earlier run's) is taken over. */
-  private async perform(plan: UserAccessPlan, write: AccessWrite, now: Date): Promise<OutboxOutcome> {
-    const { user } = plan;
-    const kind: OutboxKind = write.action === 'share' ? 'plex-share' : write.action === 'update' ? 'plex-update' : 'plex-unshare';
-    const key = `${kind}:${user.id}:${hash([write.machineIdentifier, plan.paymentId, plan.planName, write.share?.plexShareId ?? '', ...write.librarySectionIds].join('|'))}`;
-    let item = await this.deps.store.transaction((r) =>
-      r.outbox.enqueue(
-        {
-          key,
-          kind,
-          userId: user.id,
-          target: write.machineIdentifier,
-          payload: JSON.stringify({ plexId: user.plexId, shareId: write.share?.plexShareId ?? null, librarySectionIds: write.librarySectionIds }),
-          reason: `${write.action} ${write.serverName} for ${user.title} (${plan.planName})`,
-        },
-        now,
-      ),
-    );
-    if (!item) {
-      const existing = await this.deps.store.read((r) => r.outbox.findByKey(key));
-      if (!existing || existing.state === 'done') return { status: 'done' };
-      if (existing.state === 'failed') return { status: 'failed', reason: existing.failure ?? 'refused by plex.tv' };
-      item = existing;
+  private async applyBatch(plans: UserAccessPlan[], dm?: DmMaker, signal?: AbortSignal): Promise<Array<AccessOutcome & { dm?: OutboxItem }>> {
+    const now = this.deps.clock.now();
+    const intents = new Map<AccessWrite, OutboxIntent>();
+    for (const plan of plans) for (const write of plan.error ? [] : plan.writes) intents.set(write, intentOf(plan, write));
+    // Recorded before performed: a pending entry with the same key (an earlier run's) is taken over.
+    const entries: Map<string, OutboxEntryState> =
+      intents.size === 0
+        ? new Map()
+        : await this.deps.store.transaction(async (r) => {
+            const found = await r.outbox.enqueueMany([...intents.values()], now);
+            const starting = [...found.values()].filter((e) => e.state === 'pending').map((e) => e.id);
+            if (starting.length > 0) await r.outbox.markStarting(starting, now);
+            return found;
+          });
+
+    const attempts: Attempt[] = [];
+    const results = new Map<UserAccessPlan, { done: AccessWrite[]; reason: string | null }>();
+    let fatal: { error: unknown; plan: UserAccessPlan } | undefined;
+    let next = 0;
+    const worker = async () => {
+      while (next < plans.length && fatal === undefined && !signal?.aborted) {
+        const plan = plans[next++]!;
+        const result = { done: [] as AccessWrite[], reason: plan.error };
+        results.set(plan, result);
+        for (const write of plan.error ? [] : plan.writes) {
+          const entry = entries.get(intents.get(write)!.key)!;
+          if (entry.state === 'done') {
+            result.done.push(write);
+            continue;
+          }
+          if (entry.state === 'failed') {
+            result.reason = `${write.serverName}: ${entry.failure ?? 'refused by plex.tv'}`;
+            break;
+          }
+          const attempt: Attempt = { plan, write, entryId: entry.id, outcome: { status: 'done' }, share: null };
+          attempts.push(attempt);
+          try {
+            attempt.share = await this.write(plan.user, write, entry.attempts > 0 || entry.lastAttemptAt !== null);
+          } catch (error) {
+            try {
+              attempt.outcome = judge(error);
+            } catch (thrown) {
+              attempt.outcome = { status: 'pending', reason: thrown instanceof Error ? thrown.message : String(thrown) };
+              fatal ??= { error: thrown, plan };
+              return;
+            }
+          }
+          if (attempt.outcome.status === 'done') result.done.push(write);
+          else {
+            result.reason = `${write.serverName}: ${attempt.outcome.reason}`;
+            break;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(USERS_AT_ONCE, plans.length) }, worker));
+
+    const finished = plans.filter((p) => results.has(p) && p !== fatal?.plan);
+    const dmItems = await this.deps.store.transaction(async (r) => {
+      await this.settle(r, attempts, now);
+      const restored: number[] = [];
+      const reduced: number[] = [];
+      const cleared: number[] = [];
+      const items = new Map<UserAccessPlan, OutboxItem>();
+      for (const plan of finished) {
+        const { user } = plan;
+        const { reason } = results.get(plan)!;
+        if (reason !== null) {
+          await r.subscriptions.setPlexAccessError(user.id, reason);
+          continue;
+        }
+        if (plan.stage === 'renew') reduced.push(user.id);
+        else if (plan.restore) restored.push(user.id);
+        else if (user.plexAccessError) cleared.push(user.id);
+        const message = plan.restore && user.discordId && dm ? dm(plan) : null;
+        if (!message) continue;
+        const item = await r.outbox.enqueue({ key: message.key, kind: 'dm', userId: user.id, target: user.discordId!, payload: message.text, reason: 'DM: access to Plex restored' }, now);
+        if (item) items.set(plan, item);
+      }
+      if (fatal && fatal.error instanceof PlexAuthError) await r.subscriptions.setPlexAccessError(fatal.plan.user.id, fatal.error.message);
+      if (restored.length > 0) await r.subscriptions.completeRestoreMany(restored);
+      if (reduced.length > 0) await r.subscriptions.markReducedMany(reduced, now);
+      if (cleared.length > 0) await r.subscriptions.clearPlexAccessErrors(cleared);
+      return items;
+    });
+    if (fatal !== undefined) throw fatal.error;
+    if (results.size < plans.length) signal?.throwIfAborted();
+
+    const outcomes: Array<AccessOutcome & { dm?: OutboxItem }> = [];
+    for (const plan of finished) {
+      const { user } = plan;
+      const { done, reason } = results.get(plan)!;
+      if (reason !== null) {
+        const what = plan.stage === 'renew' ? 'reduction to the renew libraries' : plan.restore ? 'restore' : 'plan change';
+        this.deps.logger.warn({ plexId: user.plexId, reason }, `plex access: ${what} of ${user.title} failed (retried next run)`);
+        outcomes.push({ status: 'failed', plan, done, reason, firstFailure: user.plexAccessError === null });
+        continue;
+      }
+      const item = dmItems.get(plan);
+      outcomes.push({ status: 'done', plan, done, ...(item ? { dm: item } : {}) });
     }
-    const retried = item.attempts > 0;
-    let recorded: { plexShareId: number; invitedAt: Date | null; acceptedAt: Date | null; pending: boolean } | null = null;
-    return this.outbox.perform(
-      item,
-      async () => {
-        recorded = await this.write(user, write, retried);
-      },
-      judge,
-      now,
-      async (r, outcome) => {
-        if (outcome.status !== 'done') return;
-        await this.record(r, user, write, recorded, now);
-      },
-      1,
-    );
+    return outcomes;
+  }
+
+  /** The attempts' outbox entries settled, with the database's record of each share in the same transaction. */
+  private async settle(r: Repositories, attempts: Attempt[], now: Date): Promise<void> {
+    const done = attempts.filter((a) => a.outcome.status === 'done');
+    const pending = attempts.filter((a) => a.outcome.status === 'pending');
+    if (done.length > 0) await r.outbox.markDoneMany(done.map((a) => a.entryId), now);
+    if (pending.length > 0) await r.outbox.markAttemptedMany(pending.map((a) => a.entryId), now);
+    for (const a of attempts) if (a.outcome.status === 'failed') await r.outbox.markFailed(a.entryId, a.outcome.reason, now);
+    const unshared = done.filter((a) => a.write.action === 'unshare' && a.write.share).map((a) => a.write.share!.id);
+    if (unshared.length > 0) await r.shares.deleteByIds(unshared);
+    const kept = done.filter((a) => a.write.action !== 'unshare' && a.share);
+    if (kept.length === 0) return;
+    const servers = new Map((await r.servers.list()).map((s) => [s.machineIdentifier, s.id]));
+    const rows: ShareFields[] = [];
+    for (const { plan, write, share } of kept) {
+      const serverId = servers.get(write.machineIdentifier);
+      // A server the shares sync has not seen yet: that sync records the share when it does.
+      if (serverId === undefined) continue;
+      const previous = write.share && write.share.plexShareId === share!.plexShareId ? write.share : null;
+      rows.push({
+        userId: plan.user.id,
+        serverId,
+        plexShareId: share!.plexShareId,
+        invitedAt: share!.invitedAt ?? (previous ? null : now),
+        acceptedAt: share!.acceptedAt,
+        pending: share!.pending,
+        allLibraries: write.allLibraries,
+        libraries: write.libraries,
+      });
+    }
+    if (rows.length > 0) await r.shares.upsertMany(rows, now);
   }
 
   /** The plex.tv side of one write; answers the share as it now stands (null after an unshare). */
@@ -281,40 +407,6 @@ export class PlexAccessService {
   private async findShare(user: SubscriptionUser, machineIdentifier: string) {
     const shares = await this.deps.plexTv().getShares(machineIdentifier);
     return shares.find((s) => s.plexUserId === user.plexId) ?? null;
-  }
-
-  /** The database's record of the share, in the outbox entry's settling transaction. */
-  private async record(
-    r: Repositories,
-    user: SubscriptionUser,
-    write: AccessWrite,
-    share: { plexShareId: number; invitedAt: Date | null; acceptedAt: Date | null; pending: boolean } | null,
-    now: Date,
-  ): Promise<void> {
-    if (write.action === 'unshare') {
-      if (write.share) await r.shares.deleteByIds([write.share.id]);
-      return;
-    }
-    if (!share) return;
-    const server = await r.servers.findByMachineIdentifier(write.machineIdentifier);
-    // A server the shares sync has not seen yet: that sync records the share when it does.
-    if (!server) return;
-    const previous = write.share && write.share.plexShareId === share.plexShareId ? write.share : null;
-    await r.shares.upsertMany(
-      [
-        {
-          userId: user.id,
-          serverId: server.id,
-          plexShareId: share.plexShareId,
-          invitedAt: share.invitedAt ?? (previous ? null : now),
-          acceptedAt: share.acceptedAt,
-          pending: share.pending,
-          allLibraries: write.allLibraries,
-          libraries: write.libraries,
-        },
-      ],
-      now,
-    );
   }
 }
 

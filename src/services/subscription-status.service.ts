@@ -1,7 +1,7 @@
 import type { UserClass } from '../../entities';
 import type { Clock } from '../config/clock';
-import type { Store } from '../repositories/store';
-import { evaluate, type UserEvaluation } from './lifecycle/rules';
+import type { Repositories, Store } from '../repositories/store';
+import { evaluate, type RenewDays, type UserEvaluation } from './lifecycle/rules';
 import { describeStatus, type Status } from './status';
 
 export interface SubscriptionView {
@@ -25,8 +25,8 @@ export class SubscriptionStatusService {
   ) {}
 
   async evaluateAll(now: Date): Promise<UserEvaluation[]> {
-    const users = await this.store.read((r) => r.subscriptions.loadAll());
-    return users.map((u) => evaluate(u, now, this.removeAfterDays));
+    const { users, renewDays } = await this.store.read(async (r) => ({ users: await r.subscriptions.loadAll(), renewDays: await renewDaysOf(r) }));
+    return users.map((u) => evaluate(u, now, this.removeAfterDays, renewDays));
   }
 
   async list(at?: Date): Promise<SubscriptionView[]> {
@@ -42,4 +42,12 @@ export class SubscriptionStatusService {
       statusText: describeStatus(status, now),
     }));
   }
+}
+
+/** Each plan with a renew stage, by name: the lifecycle's rules work on payments' plan names. */
+export async function renewDaysOf(r: Repositories): Promise<RenewDays> {
+  const renew = await r.planRenew.listAll();
+  if (renew.length === 0) return new Map();
+  const names = new Map((await r.plans.list()).map((p) => [p.id, p.name]));
+  return new Map(renew.map((p) => [names.get(p.planId)!, p.days]));
 }

@@ -99,7 +99,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: lifecycle, /expiring and roles aft
       const embed = done.embeds[0];
       expect(embed.title).toBe('Lifecycle: dry run, nothing changed');
       const lines = (embed.description as string).split('\n');
-      expect(lines[0]).toBe('roles would be added 1, roles would be removed 1, reminders to send 1, expiry notices to send 1, users to remove from Plex 0, users to restore to Plex 0, plan changes to apply on Plex 0, failures 0.');
+      expect(lines[0]).toBe('roles would be added 1, roles would be removed 1, reminders to send 1, expiry notices to send 1, users to remove from Plex 0, users to reduce to renew libraries 0, users to restore to Plex 0, plan changes to apply on Plex 0, failures 0.');
       expect(lines.some((l) => l.includes("O'Brien & Søn"))).toBe(true);
       expect(lines.some((l) => l.includes('Zoë'))).toBe(true);
       expect(h.discord.roleChanges).toEqual([]);
@@ -115,7 +115,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: lifecycle, /expiring and roles aft
       expect(embed.title).toBe('Lifecycle run done');
       // Zoë's expiry notice cannot reach her: a failure the admin reads, not a crash.
       expect((embed.description as string).split('\n')).toEqual([
-        'roles added 1, roles removed 1, reminders sent 1, expiry notices sent 0, users removed from Plex 0, users restored to Plex 0, plan changes applied on Plex 0, failures 1.',
+        'roles added 1, roles removed 1, reminders sent 1, expiry notices sent 0, users removed from Plex 0, users reduced to renew libraries 0, users restored to Plex 0, plan changes applied on Plex 0, failures 1.',
         "add-role: O'Brien & Søn (give the subscriber role)",
         'remove-role: Zoë (take away the subscriber role)',
         "reminder: O'Brien & Søn (DM: 7-day reminder (ends 2026-12-25))",
@@ -146,7 +146,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: lifecycle, /expiring and roles aft
       h.clock.advance(HOUR);
       const again = await settled(command('lifecycle', sub('run')));
       expect((again.embeds[0].description as string).split('\n')[0]).toBe(
-        'roles added 0, roles removed 0, reminders sent 0, expiry notices sent 0, users removed from Plex 0, users restored to Plex 0, plan changes applied on Plex 0, failures 0.',
+        'roles added 0, roles removed 0, reminders sent 0, expiry notices sent 0, users removed from Plex 0, users reduced to renew libraries 0, users restored to Plex 0, plan changes applied on Plex 0, failures 0.',
       );
       expect(h.discord.roleChanges).toHaveLength(rolesAfterFirst);
       expect(h.discord.dms).toHaveLength(1);

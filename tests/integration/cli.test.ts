@@ -56,13 +56,35 @@ describe.each(DATABASE_KINDS)('the streams-manager CLI on %s', (kind) => {
     expect((await json(['plans', 'list']))[0].access).toEqual([set.access[0]]);
   });
 
+  it('plans set-renew: renew libraries checked on plex.tv and days, shown by plans list; --none turns it off', async () => {
+    await ok(['plans', 'create', '--name', 'Family', '--duration', '1m', '--price', '20']);
+    const noAccess = await runCli(['plans', 'set-renew', 'Family', '--server', SMALL_IDS.livingRoom, '--libraries', 'Photos', '--days', '14'], env);
+    expect(noAccess.code).toBe(1);
+    expect(noAccess.stderr).toContain('set its access first');
+    await ok(['plans', 'set-access', 'Family', '--server', SMALL_IDS.livingRoom, '--all']);
+    const unknown = await runCli(['plans', 'set-renew', 'Family', '--server', SMALL_IDS.livingRoom, '--libraries', 'How to renew', '--days', '14'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('error: Living Room has no library "How to renew"; its libraries are: "Movies", "TV Shows", "Music", "Photos"\n');
+
+    expect(await ok(['plans', 'set-renew', 'Family', '--server', SMALL_IDS.livingRoom, '--libraries', 'photos', '--days', '14'])).toBe(
+      'plan "Family" keeps while renewing: 14 day(s): Living Room: Photos\n',
+    );
+    const listed = await json(['plans', 'list']);
+    expect(listed[0]).toMatchObject({
+      name: 'Family',
+      renew: { days: 14, access: [{ machineIdentifier: SMALL_IDS.livingRoom, serverName: 'Living Room', allLibraries: false, libraries: ['Photos'] }] },
+    });
+    expect(await ok(['plans', 'set-renew', 'Family', '--none'])).toBe('plan "Family" has no renew stage (expired users are removed after the grace days)\n');
+    expect((await json(['plans', 'list']))[0].renew).toBeNull();
+  });
+
   it('migrates, creates plans, syncs and lists in the documented JSON shapes', async () => {
     expect(await ok(['migrate'])).toBe('migrations applied\n');
     expect(await ok(['plans', 'create', '--name', 'Monthly', '--duration', '1m', '--price', '10.00', '--default'])).toContain('plan "Monthly" created');
     await ok(['plans', 'create', '--name', 'Quarter', '--duration', '90d', '--price', '27.5', '--currency', 'eur']);
     expect(await json(['plans', 'list'])).toEqual([
-      { name: 'Monthly', duration: '1 month', durationValue: 1, durationUnit: 'month', price: '10.00', priceCents: 1000, currency: 'USD', default: true, access: [] },
-      { name: 'Quarter', duration: '90 days', durationValue: 90, durationUnit: 'day', price: '27.50', priceCents: 2750, currency: 'EUR', default: false, access: [] },
+      { name: 'Monthly', duration: '1 month', durationValue: 1, durationUnit: 'month', price: '10.00', priceCents: 1000, currency: 'USD', default: true, access: [], renew: null },
+      { name: 'Quarter', duration: '90 days', durationValue: 90, durationUnit: 'day', price: '27.50', priceCents: 2750, currency: 'EUR', default: false, access: [], renew: null },
     ]);
 
     const summary = await json(['sync', 'users']);

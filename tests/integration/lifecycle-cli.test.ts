@@ -67,7 +67,7 @@ describe.each(DATABASE_KINDS)('the lifecycle CLI on %s', (kind) => {
 
     const result = JSON.parse(await ok(['lifecycle', 'run', '--json']));
     expect(Object.keys(result).sort()).toEqual(
-      ['at', 'dryRun', 'rolesAdded', 'rolesRemoved', 'remindersSent', 'expiredNotified', 'removedFromPlex', 'restoredToPlex', 'plexAccessChanged', 'steps', 'failures'].sort(),
+      ['at', 'dryRun', 'rolesAdded', 'rolesRemoved', 'remindersSent', 'expiredNotified', 'removedFromPlex', 'reducedToRenew', 'restoredToPlex', 'plexAccessChanged', 'steps', 'failures'].sort(),
     );
     expect(result).toMatchObject({ dryRun: false, rolesAdded: 2, rolesRemoved: 0, remindersSent: 1, expiredNotified: 0, removedFromPlex: 0, failures: [] });
     expect(result.steps).toContainEqual({ plexId: U.obrien, title: "O'Brien & Søn", action: 'reminder', detail: expect.stringContaining('3-day reminder') });

@@ -3,7 +3,7 @@ import { dataSourceOptions, openDatabase, parseDatabaseUrl } from '../../src/dat
 import { MIGRATIONS } from '../../migrations';
 import { DATABASE_KINDS, createTestDatabase, type TestDatabase } from '../support/databases';
 
-const TABLES = ['media_servers', 'users', 'plans', 'payments', 'shared_servers', 'sync_runs', 'locks', 'unmatched_payments', 'payment_events', 'import_cursors', 'payment_notices', 'plex_removals', 'outbox', 'plan_access', 'invites'];
+const TABLES = ['media_servers', 'users', 'plans', 'payments', 'shared_servers', 'sync_runs', 'locks', 'unmatched_payments', 'payment_events', 'import_cursors', 'payment_notices', 'plex_removals', 'outbox', 'plan_access', 'invites', 'plan_renew_access'];
 
 describe.each(DATABASE_KINDS)('migrations on %s', (kind) => {
   let db: TestDatabase;

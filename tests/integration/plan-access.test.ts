@@ -71,6 +71,41 @@ describe.each(DATABASE_KINDS)('plans grant access on %s', (kind) => {
     expect(await h.app.planAccess.getAccess('Family')).toEqual([]);
   });
 
+  it('renew stage: needs access and days, keeps them per server, resolves to section ids; --none per server or for the whole stage', async () => {
+    await expect(h.app.planAccess.setRenew('Family', SMALL_IDS.livingRoom, { kind: 'libraries', titles: ['Photos'], days: 14 })).rejects.toThrow(/set its access first/);
+    await h.app.planAccess.setAccess('Family', SMALL_IDS.livingRoom, { kind: 'all' });
+    await expect(h.app.planAccess.setRenew('Family', SMALL_IDS.livingRoom, { kind: 'libraries', titles: ['Photos'] })).rejects.toThrow(/how many days/);
+    await expect(h.app.planAccess.setRenew('Family', SMALL_IDS.livingRoom, { kind: 'libraries', titles: ['Photos'], days: 0 })).rejects.toThrow(/1 to 365 days/);
+    expect((await h.app.planAccess.listPlans()).find((p) => p.name === 'Family')!.renew).toBeNull();
+
+    await h.app.planAccess.setRenew('Family', SMALL_IDS.livingRoom, { kind: 'libraries', titles: [' photos '], days: 14 });
+    // Another server joins with its own days given: the stage's length changes; without days, it stays.
+    const plan = await h.app.planAccess.setRenew('Family', SMALL_IDS.cabin, { kind: 'libraries', titles: ['Kids & Family'], days: 10 });
+    expect(plan.renew).toEqual({
+      days: 10,
+      access: [
+        { machineIdentifier: SMALL_IDS.cabin, serverName: "Cabin & Co's", allLibraries: false, libraries: ['Kids & Family'] },
+        { machineIdentifier: SMALL_IDS.livingRoom, serverName: 'Living Room', allLibraries: false, libraries: ['Photos'] },
+      ],
+    });
+    expect((await h.app.planAccess.setRenew('Family', SMALL_IDS.livingRoom, { kind: 'libraries', titles: ['Music', 'Photos'] })).renew!.days).toBe(10);
+    expect(await h.app.planAccess.resolveRenew('Family')).toEqual({
+      days: 10,
+      access: [
+        { machineIdentifier: SMALL_IDS.cabin, serverName: "Cabin & Co's", allLibraries: false, librarySectionIds: [203], libraries: ['Kids & Family'], missingLibraries: [] },
+        { machineIdentifier: SMALL_IDS.livingRoom, serverName: 'Living Room', allLibraries: false, librarySectionIds: [103, 104], libraries: ['Music', 'Photos'], missingLibraries: [] },
+      ],
+    });
+    // The plan's own access is untouched by its renew stage.
+    expect(plan.access).toEqual([{ machineIdentifier: SMALL_IDS.livingRoom, serverName: 'Living Room', allLibraries: true, libraries: [] }]);
+
+    expect((await h.app.planAccess.setRenew('Family', SMALL_IDS.cabin, { kind: 'none' })).renew!.access.map((a) => a.machineIdentifier)).toEqual([SMALL_IDS.livingRoom]);
+    // The last server out turns the stage off.
+    expect((await h.app.planAccess.setRenew('Family', SMALL_IDS.livingRoom, { kind: 'none' })).renew).toBeNull();
+    expect(await h.app.planAccess.resolveRenew('Family')).toBeNull();
+    await expect(h.app.planAccess.setRenew('Family', null, { kind: 'none' })).rejects.toThrow(/has no renew stage/);
+  });
+
   it('access goes with its plan when the plan is deleted (cascade)', async () => {
     await h.app.planAccess.setAccess('Family', SMALL_IDS.cabin, { kind: 'all' });
     await h.app.store.dataSource.query("DELETE FROM plans WHERE name = 'Family'");

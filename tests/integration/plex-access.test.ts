@@ -263,4 +263,28 @@ describe.each(DATABASE_KINDS)('plex.tv access follows payments on %s', (kind) =>
     const [lr] = sharesOfObrien();
     expect((await shareRows(U.obrien)).find((s) => s.mid === SMALL_IDS.livingRoom)?.shareId).toBe(lr!.shareId);
   });
+
+  it('shares created on plex.tv whose settling transaction never committed (a crash) are adopted by the next run: no second POST', async () => {
+    await removedObrien();
+    await payNow();
+    // The database refuses to settle any outbox entry, as if the process died right after plex.tv answered.
+    const trigger =
+      kind === 'sqlite'
+        ? "CREATE TRIGGER crash_on_settle BEFORE UPDATE ON outbox WHEN NEW.done_at IS NOT NULL BEGIN SELECT RAISE(ABORT, 'crash before settling'); END"
+        : "CREATE TRIGGER crash_on_settle BEFORE UPDATE ON outbox FOR EACH ROW BEGIN IF NEW.done_at IS NOT NULL THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'crash before settling'; END IF; END";
+    await bed.sql(trigger);
+    await expect(bed.app.lifecycle.followPayments()).rejects.toThrow(/crash before settling/);
+    expect(posts()).toHaveLength(2);
+    const created = sharesOfObrien();
+    expect(created).toHaveLength(2);
+    expect(await shareRows(U.obrien)).toEqual([]);
+    expect((await bed.user(U.obrien)).plex_removed_at).not.toBeNull();
+
+    await bed.sql('DROP TRIGGER crash_on_settle');
+    expect(await bed.app.lifecycle.followPayments()).toMatchObject({ restoredToPlex: 1, failures: [] });
+    expect(posts()).toHaveLength(2);
+    expect(sharesOfObrien()).toEqual(created);
+    expect((await shareRows(U.obrien)).map((r) => r.shareId).sort()).toEqual(created.map((c) => c.shareId).sort());
+    expect((await bed.user(U.obrien)).plex_removed_at).toBeNull();
+  });
 });

@@ -1,6 +1,6 @@
 import { clip } from './messages';
 
-export type LifecycleAction = 'add-role' | 'remove-role' | 'reminder' | 'expired-notice' | 'plex-removal' | 'plex-restore' | 'plex-access' | 'access-dm' | 'list-members';
+export type LifecycleAction = 'add-role' | 'remove-role' | 'reminder' | 'expired-notice' | 'plex-removal' | 'plex-reduce' | 'plex-restore' | 'plex-access' | 'access-dm' | 'list-members';
 
 /** Something done (or, in a dry run, to be done) to one user. */
 export interface LifecycleStep {
@@ -27,6 +27,8 @@ export interface LifecycleRunResult {
   expiredNotified: number;
   /** Users whose every share was removed from the owner's Plex servers. */
   removedFromPlex: number;
+  /** Expired users whose shares were reduced to their plan's renew libraries (removal comes its renew days later). */
+  reducedToRenew: number;
   /** Users the lifecycle had removed whose shares are back after a payment. */
   restoredToPlex: number;
   /** Users whose shares changed to follow their plan (libraries changed, servers shared or unshared). */
@@ -41,6 +43,7 @@ const COUNTERS = {
   reminder: 'remindersSent',
   'expired-notice': 'expiredNotified',
   'plex-removal': 'removedFromPlex',
+  'plex-reduce': 'reducedToRenew',
   'plex-restore': 'restoredToPlex',
   'plex-access': 'plexAccessChanged',
 } as const;
@@ -51,7 +54,7 @@ export class RunReport {
   readonly alerts: string[] = [];
 
   constructor(at: Date, dryRun: boolean) {
-    this.result = { at: at.toISOString(), dryRun, rolesAdded: 0, rolesRemoved: 0, remindersSent: 0, expiredNotified: 0, removedFromPlex: 0, restoredToPlex: 0, plexAccessChanged: 0, steps: [], failures: [] };
+    this.result = { at: at.toISOString(), dryRun, rolesAdded: 0, rolesRemoved: 0, remindersSent: 0, expiredNotified: 0, removedFromPlex: 0, reducedToRenew: 0, restoredToPlex: 0, plexAccessChanged: 0, steps: [], failures: [] };
   }
 
   done(step: LifecycleStep): void {
@@ -77,6 +80,7 @@ export function summaryLine(r: LifecycleRunResult): string {
     `reminders ${r.dryRun ? 'to send' : 'sent'} ${r.remindersSent}`,
     `expiry notices ${r.dryRun ? 'to send' : 'sent'} ${r.expiredNotified}`,
     `users ${r.dryRun ? 'to remove' : 'removed'} from Plex ${r.removedFromPlex}`,
+    `users ${r.dryRun ? 'to reduce' : 'reduced'} to renew libraries ${r.reducedToRenew}`,
     `users ${r.dryRun ? 'to restore' : 'restored'} to Plex ${r.restoredToPlex}`,
     `plan changes ${r.dryRun ? 'to apply' : 'applied'} on Plex ${r.plexAccessChanged}`,
     `failures ${r.failures.length}`,

@@ -81,8 +81,13 @@ function restoredDm(plan: UserAccessPlan): { key: string; text: string } | null 
   if (!plan.user.discordId) return null;
   const servers = [...new Set(plan.writes.filter((w) => w.action !== 'unshare').map((w) => w.serverName))];
   const where = servers.length > 0 ? servers.join(', ') : 'the Plex server';
+  const key = `${RESTORED_DM_PREFIX}${plan.user.id}:${plan.paymentId}`;
+  // Reduced to the renew libraries, never removed: their shares were changed, not ended, so no new invite to accept.
+  if (plan.user.plexRemovedAt === null) {
+    return { key, text: clip(`Hi ${plan.user.title}! Your payment for ${plan.planName} arrived, so your full access to ${where} is back.`) };
+  }
   return {
-    key: `${RESTORED_DM_PREFIX}${plan.user.id}:${plan.paymentId}`,
+    key,
     text: clip(
       `Hi ${plan.user.title}! Your payment for ${plan.planName} arrived, so your access to ${where} is back. ` +
         'Plex sends you a new invite: accept it again in the Plex app (or from the e-mail) to start watching.',

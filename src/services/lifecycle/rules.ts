@@ -15,7 +15,17 @@ export interface UserEvaluation {
   recurring: boolean;
   /** Expired: when the shares are (or were) to be removed from the Plex servers. */
   removeAt: Date | null;
+  /**
+   * Expired on a plan with a renew stage: when the shares are (or were) reduced to its renew
+   * libraries; removal then comes its days later. Null: removed at once after the grace days.
+   */
+  reduceAt: Date | null;
+  /** The renew stage's length in days, when reduceAt is set. */
+  renewDays: number | null;
 }
+
+/** Plan name → days of its renew stage (plans with one only). */
+export type RenewDays = ReadonlyMap<string, number>;
 
 /** The payment with this end date; the newest one wins a tie, so the choice is stable. */
 function paymentEndingAt(payments: SubscriptionPayment[], end: Date): SubscriptionPayment | null {
@@ -26,15 +36,24 @@ function paymentEndingAt(payments: SubscriptionPayment[], end: Date): Subscripti
   return found;
 }
 
-export function evaluate(user: SubscriptionUser, now: Date, removeAfterDays: number): UserEvaluation {
+export function evaluate(user: SubscriptionUser, now: Date, removeAfterDays: number, renewDays: RenewDays = new Map()): UserEvaluation {
   const status = computeStatus(user.userClass, user.payments, now);
-  const evaluation: UserEvaluation = { user, status, currentPayment: null, endedPayment: null, recurring: false, removeAt: null };
+  const evaluation: UserEvaluation = { user, status, currentPayment: null, endedPayment: null, recurring: false, removeAt: null, reduceAt: null, renewDays: null };
   if (status.kind === 'active') {
     evaluation.currentPayment = paymentEndingAt(user.payments, status.endsAt);
     evaluation.recurring = evaluation.currentPayment?.subscriptionId != null;
   } else if (status.kind === 'expired' && status.endedAt) {
     evaluation.endedPayment = paymentEndingAt(user.payments, status.endedAt);
     evaluation.removeAt = new Date(status.endedAt.getTime() + removeAfterDays * DAY_MS);
+    const days = evaluation.endedPayment ? renewDays.get(evaluation.endedPayment.planName) : undefined;
+    if (days !== undefined) {
+      // The renew stage starts when removal would have, and lasts its days from the reduction
+      // (a reduction done late, after downtime, still leaves the user all of them).
+      evaluation.reduceAt = evaluation.removeAt;
+      const reducedAt = reducedFor(user, status.endedAt);
+      evaluation.removeAt = new Date(Math.max(evaluation.reduceAt.getTime(), reducedAt?.getTime() ?? 0) + days * DAY_MS);
+      evaluation.renewDays = days;
+    }
   }
   return evaluation;
 }
@@ -96,6 +115,19 @@ export function removalPending(evaluation: UserEvaluation): boolean {
   const { user, removeAt, status } = evaluation;
   if (status.kind !== 'expired' || !status.endedAt || !removeAt || user.shares.length === 0) return false;
   return user.plexRemovedEndAt?.getTime() !== status.endedAt.getTime();
+}
+
+/** When the shares were reduced for this payment end (a reduction before it was for an earlier expiry). */
+function reducedFor(user: SubscriptionUser, endedAt: Date): Date | null {
+  return user.plexReducedAt && user.plexReducedAt.getTime() >= endedAt.getTime() ? user.plexReducedAt : null;
+}
+
+/** Whether the shares must be reduced to the renew libraries now: renew stage begun, not yet reduced for this end, removal still pending. */
+export function reduceDue(evaluation: UserEvaluation, now: Date): boolean {
+  const { user, status, reduceAt } = evaluation;
+  if (!reduceAt || status.kind !== 'expired' || !status.endedAt || !removalPending(evaluation)) return false;
+  if (now.getTime() < reduceAt.getTime() || now.getTime() >= evaluation.removeAt!.getTime()) return false;
+  return reducedFor(user, status.endedAt) === null;
 }
 
 export function daysUntil(date: Date, now: Date): number {

@@ -1,6 +1,6 @@
 import type { SubscriptionPayment, SubscriptionUser } from '../../../src/repositories/subscription.repository';
 import { renderTemplate, formatDay, DEFAULT_REMINDER_TEMPLATE } from '../../../src/services/lifecycle/messages';
-import { DAY_MS, dueReminderThreshold, evaluate, removalDue, roleChanges } from '../../../src/services/lifecycle/rules';
+import { DAY_MS, dueReminderThreshold, evaluate, reduceDue, removalDue, roleChanges } from '../../../src/services/lifecycle/rules';
 
 const NOW = new Date('2026-12-20T12:00:00.000Z');
 const SUB = 'sub-role';
@@ -13,7 +13,7 @@ function payment(startsAt: string, endsAt: string, subscriptionId: string | null
 function user(over: Partial<SubscriptionUser> = {}): SubscriptionUser {
   return {
     id: 1, plexId: 1001, title: 'Ann', username: 'ann', userClass: 'standard', discordId: '930000000000001001', removedAt: null,
-    dmsClosedAt: null, discordMissingAt: null, plexRemovalDueAt: null, plexRemovalError: null, plexRemovedAt: null, plexRemovedEndAt: null, plexAccessError: null,
+    dmsClosedAt: null, discordMissingAt: null, plexRemovalDueAt: null, plexRemovalError: null, plexRemovedAt: null, plexRemovedEndAt: null, plexAccessError: null, plexReducedAt: null,
     payments: [], shares: [{ id: 1, plexShareId: 5001, machineIdentifier: 'm', serverName: 'Living Room', pending: false, allLibraries: true, libraries: [] }],
     ...over,
   };
@@ -72,6 +72,32 @@ describe('lifecycle rules', () => {
     expect(removalDue(evaluate(user({ payments: [ended], plexRemovedEndAt: ended.endsAt }), NOW, 7), NOW)).toBe(false);
     expect(removalDue(evaluate(user({ payments: [] }), NOW, 0), NOW)).toBe(false);
     expect(removalDue(evaluate(user({ userClass: 'permanent', payments: [ended] }), NOW, 0), NOW)).toBe(false);
+  });
+
+  it('renew stage: reduced after the grace days, removed its days after the reduction; a reduction for an earlier expiry does not count', () => {
+    const ended = payment('2026-11-01T00:00:00Z', '2026-12-10T12:00:00Z');
+    const renew = new Map([['Monthly', 5]]);
+    const graceOver = new Date(ended.endsAt.getTime() + 7 * DAY_MS);
+    const fresh = evaluate(user({ payments: [ended] }), NOW, 7, renew);
+    expect(fresh.reduceAt).toEqual(graceOver);
+    expect(fresh.removeAt).toEqual(new Date(graceOver.getTime() + 5 * DAY_MS));
+    expect(reduceDue(fresh, NOW)).toBe(true);
+    expect(removalDue(fresh, NOW)).toBe(false);
+    expect(reduceDue(fresh, new Date(graceOver.getTime() - 1))).toBe(false);
+    // Reduced a day late: the stage still lasts its 5 days from then.
+    const late = new Date(graceOver.getTime() + DAY_MS);
+    const reduced = evaluate(user({ payments: [ended], plexReducedAt: late }), NOW, 7, renew);
+    expect(reduceDue(reduced, NOW)).toBe(false);
+    expect(reduced.removeAt).toEqual(new Date(late.getTime() + 5 * DAY_MS));
+    expect(removalDue(reduced, new Date(late.getTime() + 5 * DAY_MS))).toBe(true);
+    // Never reduced (plex.tv kept failing): removed when the stage would have ended, not reduced any more.
+    expect(reduceDue(fresh, new Date(graceOver.getTime() + 5 * DAY_MS))).toBe(false);
+    expect(removalDue(fresh, new Date(graceOver.getTime() + 5 * DAY_MS))).toBe(true);
+    const earlier = evaluate(user({ payments: [ended], plexReducedAt: new Date('2026-10-01T00:00:00Z') }), NOW, 7, renew);
+    expect(reduceDue(earlier, NOW)).toBe(true);
+    // Another plan, or a permanent user: no stage.
+    expect(evaluate(user({ payments: [ended] }), NOW, 7, new Map([['Yearly', 5]])).reduceAt).toBeNull();
+    expect(reduceDue(evaluate(user({ userClass: 'permanent', payments: [ended] }), NOW, 7, renew), NOW)).toBe(false);
   });
 
   it('templates: placeholders filled, dates in the owner time zone, capped at 2000 characters', () => {
