@@ -35,6 +35,10 @@ const USAGE = `Usage: streams-manager <command>
                                             what the plan shares on that server (repeat per server;
                                             --none stops sharing it); titles are checked on plex.tv
   plans set-default <name>
+  plans set-pay <plan> [--url TEMPLATE] [--stripe-price price_…] [--none] [--json]
+                                            pay buttons: a link ({plexId} {amount} {currency} {email}
+                                            are filled in), and/or a Stripe price for card
+                                            subscriptions (card needs STRIPE_SECRET_KEY); --none clears
   servers list [--json]
   servers set <machineIdentifier> [--import-as standard|permanent] [--enabled true|false]
   lifecycle run [--dry-run] [--at <ISO date>] [--json]
@@ -90,6 +94,8 @@ export async function main(argv: string[]): Promise<number> {
       ends: { type: 'string' },
       'subscription-id': { type: 'string' },
       until: { type: 'string' },
+      url: { type: 'string' },
+      'stripe-price': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
