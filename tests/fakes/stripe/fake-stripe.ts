@@ -184,7 +184,7 @@ export class FakeStripe extends FakeHttpServer {
     let subscription: string | null = null;
     let charge = `ch_fake_cs${n}`;
     if (session.mode === 'subscription') {
-      subscription = `sub_fake_cs${n}`;
+      subscription = `sub_FakeCs${n}`;
       invoice = `in_fake_cs${n}`;
       this.subscriptionMetadata.set(subscription, { ...((session._subscriptionMetadata as Record<string, string>) ?? {}) });
       this.addInvoice({ id: invoice, customer, email: payer.email, amountPaid: amount, currency, paidAt: payer.at, subscription, paymentIntent });
