@@ -153,6 +153,17 @@ describe.each(DATABASE_KINDS)('pay buttons and Stripe Checkout on %s', (kind) =>
     expect(await imported(U.obrien)).toEqual([]);
   });
 
+  it('a key that cannot read Checkout Sessions still imports, by the other rules, and says so', async () => {
+    await app.pay.payOptions(U.obrien);
+    h.clock.advance(HOUR);
+    h.stripe.completeSession('cs_test_fake1', { email: 'zoe@example.com', at: new Date(h.clock.now().getTime() - 60_000) });
+    h.stripe.injectFault({ method: 'GET', path: /^\/v1\/checkout\/sessions$/, status: 403, body: { error: { type: 'invalid_request_error', message: 'The provided key does not have the required permissions' } } });
+    const summary = await app.payments.syncApis();
+    expect(summary).toMatchObject({ matched: 1 });
+    expect(summary.notices).toContainEqual(expect.objectContaining({ kind: 'source', message: expect.stringContaining('cannot read Checkout Sessions') }));
+    expect(await imported(U.zoe)).toHaveLength(1);
+  });
+
   it('a reference naming no current user is held as unmatched, never given to the payer email\'s user', async () => {
     const checkout = new StripeCheckoutClient({ secretKey: STRIPE_KEY, apiUrl: h.env.STRIPE_API_URL });
     const session = await checkout.createSession({ plexId: 999_999, planName: 'Monthly', priceCents: 1000, currency: 'USD', stripePriceId: null, email: null, successUrl: 'https://example.org/ok' });
