@@ -36,6 +36,14 @@ export class Plan {
   @Column({ name: 'renew_days', type: 'int', nullable: true })
   renewDays: number | null;
 
+  /** A link members pay with: `{plexId}`, `{amount}`, `{currency}`, `{email}` are filled in (URL-encoded). */
+  @Column({ name: 'pay_url_template', type: 'varchar', length: 500, nullable: true })
+  payUrlTemplate: string | null;
+
+  /** A Stripe price (`price_…`): "Pay with card" starts a subscription to it instead of a one-off payment. */
+  @Column({ name: 'stripe_price_id', type: 'varchar', length: 100, nullable: true })
+  stripePriceId: string | null;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

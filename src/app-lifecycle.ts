@@ -59,6 +59,7 @@ export function buildLifecycle(
       removeAfterDays: config.REMOVE_AFTER_DAYS,
       reminderTemplate: config.REMINDER_TEMPLATE ?? DEFAULT_REMINDER_TEMPLATE,
       expiredTemplate: config.EXPIRED_TEMPLATE ?? DEFAULT_EXPIRED_TEMPLATE,
+      payByCard: !!config.STRIPE_SECRET_KEY,
       timeZone: config.CRON_TIMEZONE,
     },
   });

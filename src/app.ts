@@ -17,6 +17,8 @@ import { LockService } from './services/lock.service';
 import { abandonDeadRuns } from './services/sync-common';
 import { PaymentsImportService } from './services/payments-import.service';
 import { configuredSources } from './payments/configured-sources';
+import { StripeCheckoutClient } from './payments/stripe-checkout.client';
+import { PayService } from './services/pay.service';
 import { SharedServersSyncService } from './services/shared-servers-sync.service';
 import { UserAdminService } from './services/user-admin.service';
 import { UsersSyncService } from './services/users-sync.service';
@@ -53,6 +55,8 @@ export interface App {
   invites: InviteService;
   /** Shares on plex.tv following what users pay for (restores, plan changes). */
   plexAccess: PlexAccessService;
+  /** Pay buttons: a plan's pay link, and Stripe Checkout Sessions that name their user. */
+  pay: PayService;
   close(): Promise<void>;
 }
 
@@ -105,6 +109,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     plexSharing: getPlexSharing,
     planAccess,
     plexAccess,
+    pay: new PayService({
+      store,
+      clock,
+      logger,
+      checkout: () => (config.STRIPE_SECRET_KEY ? new StripeCheckoutClient({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, timeoutMs: config.PAYMENTS_TIMEOUT_MS }) : null),
+      successUrl: config.STRIPE_SUCCESS_URL ?? (config.DISCORD_GUILD_ID ? `https://discord.com/channels/${config.DISCORD_GUILD_ID}` : 'https://discord.com/app'),
+    }),
     ...lifecycleParts,
     invites: new InviteService({
       store,

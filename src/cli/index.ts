@@ -40,6 +40,10 @@ const USAGE = `Usage: streams-manager <command>
                                             only these libraries for N days, then is removed; --none
                                             drops a server (or, without --server, the whole stage)
   plans set-default <name>
+  plans set-pay <plan> [--url TEMPLATE] [--stripe-price price_…] [--none] [--json]
+                                            pay buttons: a link ({plexId} {amount} {currency} {email}
+                                            are filled in), and/or a Stripe price for card
+                                            subscriptions (card needs STRIPE_SECRET_KEY); --none clears
   servers list [--json]
   servers set <machineIdentifier> [--import-as standard|permanent] [--enabled true|false]
   lifecycle run [--dry-run] [--at <ISO date>] [--json]
@@ -95,6 +99,8 @@ export async function main(argv: string[]): Promise<number> {
       ends: { type: 'string' },
       'subscription-id': { type: 'string' },
       until: { type: 'string' },
+      url: { type: 'string' },
+      'stripe-price': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,7 +1,7 @@
 import type { AccessChoice, PlanAccessView, PlanRenewView, RenewChoice } from '../services/plan-access.service';
 import { formatTable, UsageError, unknownCommand, type CliArea } from './common';
 
-/** `plans create|list|set-access|set-renew|set-default`. */
+/** `plans create|list|set-access|set-renew|set-default|set-pay`. */
 export const plansArea: CliArea = async ({ app, values, json, print, write }, group, action, rest) => {
   switch (action) {
     case 'create': {
@@ -21,8 +21,30 @@ export const plansArea: CliArea = async ({ app, values, json, print, write }, gr
     }
     case 'list': {
       const plans = await app.planAccess.listPlans();
-      if (json) print(plans);
-      else write(formatTable(['name', 'duration', 'price', 'default', 'access', 'renew'], plans.map((p) => [p.name, p.duration, `${p.price} ${p.currency}`, p.default ? 'yes' : '', formatAccess(p.access), formatRenew(p.renew)])));
+      const pay = new Map((await app.pay.listPlans()).map((p) => [p.name, { payUrlTemplate: p.payUrlTemplate, stripePriceId: p.stripePriceId }]));
+      const shown = plans.map((p) => ({ ...p, ...pay.get(p.name)! }));
+      if (json) print(shown);
+      else
+        write(
+          formatTable(
+            ['name', 'duration', 'price', 'default', 'access', 'renew', 'pay'],
+            shown.map((p) => [p.name, p.duration, `${p.price} ${p.currency}`, p.default ? 'yes' : '', formatAccess(p.access), formatRenew(p.renew), formatPay(p)]),
+          ),
+        );
+      return 0;
+    }
+    case 'set-pay': {
+      if (!rest[0]) throw new UsageError('plans set-pay needs the plan name');
+      if (values.url === undefined && values['stripe-price'] === undefined && values.none !== true) {
+        throw new UsageError('plans set-pay needs --url TEMPLATE, --stripe-price price_…, or --none');
+      }
+      const plan = await app.pay.setPlanPay(rest[0], {
+        url: values.url as string | undefined,
+        stripePrice: values['stripe-price'] as string | undefined,
+        none: values.none === true,
+      });
+      if (json) print(plan);
+      else write(`plan "${plan.name}" pay options: ${formatPay(plan) || 'none (no pay buttons)'}\n`);
       return 0;
     }
     case 'set-access': {
@@ -71,6 +93,11 @@ export const plansArea: CliArea = async ({ app, values, json, print, write }, gr
       throw unknownCommand(group, action);
   }
 };
+
+/** `link https://paypal.me/…; card price_…` — a plan's pay options on one line. */
+function formatPay(p: { payUrlTemplate: string | null; stripePriceId: string | null }): string {
+  return [p.payUrlTemplate && `link ${p.payUrlTemplate}`, p.stripePriceId && `card subscription ${p.stripePriceId}`].filter(Boolean).join('; ');
+}
 
 /** `Living Room: all; Cabin: Films, Kids` — what a plan shares, on one line. */
 export function formatAccess(access: PlanAccessView[]): string {

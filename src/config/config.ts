@@ -96,6 +96,8 @@ const schema = z.object({
   PAYPAL_API_URL: z.string().trim().url().default('https://api-m.paypal.com'),
   STRIPE_SECRET_KEY: optionalString,
   STRIPE_API_URL: z.string().trim().url().optional(),
+  /** Where Stripe's hosted page sends the member after a card payment; default the Discord server. */
+  STRIPE_SUCCESS_URL: z.string().trim().url().optional(),
   PAYMENTS_TIMEOUT_MS: intFromEnv(30_000, 1),
   PAYMENTS_RETRIES: intFromEnv(3),
   PAYMENTS_RETRY_DELAY_MS: intFromEnv(500),

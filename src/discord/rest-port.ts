@@ -1,6 +1,14 @@
 import { DiscordAPIError, HTTPError, RateLimitError, REST } from '@discordjs/rest';
-import { Routes, type APIChannel, type APIGuildMember } from 'discord-api-types/v10';
-import { GuildPortError, type GuildMemberInfo, type GuildPort } from '../services/guild-port';
+import {
+  ButtonStyle,
+  ComponentType,
+  Routes,
+  type APIActionRowComponent,
+  type APIButtonComponentWithURL,
+  type APIChannel,
+  type APIGuildMember,
+} from 'discord-api-types/v10';
+import { GuildPortError, type GuildMemberInfo, type GuildPort, type LinkButton } from '../services/guild-port';
 
 export interface RestGuildPortOptions {
   guildId: string;
@@ -69,7 +77,7 @@ export class RestGuildPort implements GuildPort {
     await call(() => this.rest.delete(Routes.guildMemberRole(this.guildId, userId, roleId), { reason }));
   }
 
-  async sendDm(userId: string, content: string, options: { nonce?: string } = {}): Promise<void> {
+  async sendDm(userId: string, content: string, options: { nonce?: string; buttons?: LinkButton[] } = {}): Promise<void> {
     let channelId = this.dmChannels.get(userId);
     if (!channelId) {
       const channel = (await call(() => this.rest.post(Routes.userChannels(), { body: { recipient_id: userId } }))) as APIChannel;
@@ -79,13 +87,33 @@ export class RestGuildPort implements GuildPort {
     // enforce_nonce: Discord answers the message an earlier request with this nonce created, not a second one.
     const dedup = options.nonce ? { nonce: options.nonce, enforce_nonce: true } : {};
     const dmChannel = channelId;
-    await call(() => this.rest.post(Routes.channelMessages(dmChannel), { body: { content, allowed_mentions: { parse: [] }, ...dedup } }));
+    const components = linkButtonRows(options.buttons ?? []);
+    await call(() =>
+      this.rest.post(Routes.channelMessages(dmChannel), { body: { content, allowed_mentions: { parse: [] }, ...dedup, ...(components.length > 0 ? { components } : {}) } }),
+    );
   }
 
   async postToChannel(channelId: string, content: string): Promise<void> {
     // No pings: the lifecycle's messages name roles and users, they must not notify them.
     await call(() => this.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: { parse: [] } } }));
   }
+}
+
+/** Link buttons (style 5) in action rows: at most 5 per row and 5 rows, labels cut to Discord's 80 characters. */
+export function linkButtonRows(buttons: LinkButton[]): APIActionRowComponent<APIButtonComponentWithURL>[] {
+  const rows: APIActionRowComponent<APIButtonComponentWithURL>[] = [];
+  for (let i = 0; i < Math.min(buttons.length, 25); i += 5) {
+    rows.push({
+      type: ComponentType.ActionRow,
+      components: buttons.slice(i, i + 5).map((b) => ({
+        type: ComponentType.Button,
+        style: ButtonStyle.Link,
+        label: b.label.length <= 80 ? b.label : `${b.label.slice(0, 79)}…`,
+        url: b.url,
+      })),
+    });
+  }
+  return rows;
 }
 
 async function call<T>(request: () => Promise<T>): Promise<T> {

@@ -69,6 +69,14 @@ export function minorUnitsToCents(amount: number, currency: string): number {
   return amount;
 }
 
+/** Our hundredths → the provider's minor unit (the inverse of minorUnitsToCents). */
+export function centsToMinorUnits(cents: number, currency: string): number {
+  const code = currency.toUpperCase();
+  if (ZERO_DECIMAL.has(code)) return Math.round(cents / 100);
+  if (THREE_DECIMAL.has(code)) return cents * 10;
+  return cents;
+}
+
 /** PayPal API amounts: a decimal string like "-1560.00". */
 export function decimalToCents(value: string): number | null {
   const m = /^\s*([-+]?)(\d+)(?:\.(\d{1,3}))?\s*$/.exec(value);

@@ -25,6 +25,15 @@ const PROVIDER = 'Stripe';
  * by creation date: look this far back for invoices paid in the window.
  */
 const INVOICE_LOOKBACK_MS = 35 * 86_400_000;
+/** A Checkout Session can be paid until it expires, 24 h after it was created: look that far back for sessions. */
+const SESSION_LOOKBACK_MS = 2 * 86_400_000;
+
+/** What completed Checkout Sessions tell about the payments they created: who (the reference) and which subscription. */
+interface SessionLinks {
+  byIntent: Map<string, string>;
+  byInvoice: Map<string, { reference: string; subscription: string | null }>;
+  bySubscription: Map<string, string>;
+}
 
 /**
  * Paid invoices, charges outside invoices, and refunds, through the official `stripe` package.
@@ -55,6 +64,29 @@ export class StripeClient implements TransactionSource {
     const window = { gte: seconds(since), lt: seconds(until) };
     // Payment intents and charges that paid an invoice → that invoice's id.
     const invoiceOf = new Map<string, string>();
+    const links: SessionLinks = { byIntent: new Map(), byInvoice: new Map(), bySubscription: new Map() };
+
+    // The sessions the bot created name their user: read first, so every payment below can carry its reference.
+    await this.call('GET /v1/checkout/sessions', async () => {
+      const list = this.stripe.checkout.sessions.list({ status: 'complete', created: { gte: seconds(new Date(since.getTime() - SESSION_LOOKBACK_MS)) }, limit: 100 });
+      try {
+        for await (const session of list) {
+          const reference = session.client_reference_id;
+          if (!reference) continue;
+          const subscription = session.subscription ? idOf(session.subscription) : null;
+          if (session.payment_intent) links.byIntent.set(idOf(session.payment_intent), reference);
+          if (session.invoice) links.byInvoice.set(idOf(session.invoice), { reference, subscription });
+          if (subscription) links.bySubscription.set(subscription, reference);
+        }
+      } catch (error) {
+        // A restricted key made for the import before pay buttons existed: the payments still import, matched by the other rules.
+        if (!(error instanceof Stripe.errors.StripePermissionError)) throw error;
+        links.byIntent.clear();
+        links.byInvoice.clear();
+        links.bySubscription.clear();
+        result.notes.push('the Stripe key cannot read Checkout Sessions: card payments from pay buttons were matched by email, not by their reference (give the key read access to Checkout Sessions)');
+      }
+    });
 
     await this.call('GET /v1/invoices', async () => {
       const list = this.stripe.invoices.list({
@@ -69,7 +101,7 @@ export class StripeClient implements TransactionSource {
         }
         const paidAt = invoice.status_transitions.paid_at;
         if (paidAt === null || paidAt < window.gte || paidAt >= window.lt) continue;
-        result.transactions.push(this.invoiceTransaction(invoice, paidAt));
+        result.transactions.push(this.invoiceTransaction(invoice, paidAt, links));
       }
     });
 
@@ -79,7 +111,7 @@ export class StripeClient implements TransactionSource {
           result.ignored++;
           continue;
         }
-        result.transactions.push(this.chargeTransaction(charge));
+        result.transactions.push(this.chargeTransaction(charge, links));
       }
     });
 
@@ -110,8 +142,10 @@ export class StripeClient implements TransactionSource {
     return result;
   }
 
-  private invoiceTransaction(invoice: Stripe.Invoice, paidAt: number): ImportedTransaction {
-    const subscription = invoice.parent?.subscription_details?.subscription ?? null;
+  private invoiceTransaction(invoice: Stripe.Invoice, paidAt: number, links: SessionLinks): ImportedTransaction {
+    const session = links.byInvoice.get(invoice.id!);
+    const parent = invoice.parent?.subscription_details?.subscription ?? null;
+    const subscription = parent ? idOf(parent) : (session?.subscription ?? null);
     return checked({
       source: 'stripe',
       transactionId: invoice.id,
@@ -122,12 +156,14 @@ export class StripeClient implements TransactionSource {
       currency: invoice.currency.toUpperCase(),
       payerEmail: invoice.customer_email ?? null,
       payerName: invoice.customer_name ?? null,
-      subscriptionId: subscription ? idOf(subscription) : null,
+      subscriptionId: subscription,
       referenceTransactionId: null,
+      // Renewals of a subscription started at checkout name no session of their own: the subscription does.
+      checkoutReference: session?.reference ?? (subscription ? links.bySubscription.get(subscription) : undefined) ?? null,
     });
   }
 
-  private chargeTransaction(charge: Stripe.Charge): ImportedTransaction {
+  private chargeTransaction(charge: Stripe.Charge, links: SessionLinks): ImportedTransaction {
     return checked({
       source: 'stripe',
       transactionId: charge.id,
@@ -140,6 +176,7 @@ export class StripeClient implements TransactionSource {
       payerName: charge.billing_details?.name ?? null,
       subscriptionId: null,
       referenceTransactionId: null,
+      checkoutReference: (charge.payment_intent && links.byIntent.get(idOf(charge.payment_intent))) || null,
     });
   }
 
@@ -161,7 +198,7 @@ export class StripeClient implements TransactionSource {
       case 'StripeAuthenticationError':
         return new PaymentAuthError('Stripe rejected the secret key (401): check STRIPE_SECRET_KEY');
       case 'StripePermissionError':
-        return new PaymentAuthError(`Stripe refused ${request} (403): the key needs read access to invoices, charges and refunds (a restricted key can be given it)`);
+        return new PaymentAuthError(`Stripe refused ${request} (403): the key needs read access to invoices, charges, refunds and Checkout Sessions (a restricted key can be given it)`);
       case 'StripeConnectionError':
         if (/timeout/i.test(error.message)) return new PaymentTimeoutError(PROVIDER, request, this.timeoutMs);
         return new PaymentNetworkError(PROVIDER, request, this.options.apiUrl ?? 'https://api.stripe.com', 'connection failed', attempts);

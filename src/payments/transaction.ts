@@ -28,6 +28,8 @@ export const importedTransactionSchema = z.object({
     .refine((v) => isSubscriptionId(v), `is not a subscription ID: ${SUBSCRIPTION_ID_RULE}`)
     .nullable(),
   referenceTransactionId: z.string().trim().min(1).max(64).nullable(),
+  /** The `client_reference_id` of the Stripe Checkout Session that took this payment: it names the user. */
+  checkoutReference: z.string().trim().min(1).max(200).nullable().optional(),
   /** The CSV line the transaction starts on (CSV imports only). */
   line: z.number().int().positive().optional(),
 });

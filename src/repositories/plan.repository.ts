@@ -9,13 +9,18 @@ export interface PlanRow {
   priceCents: number;
   currency: string;
   isDefault: boolean;
+  /** How members pay for it: see PayService. */
+  payUrlTemplate: string | null;
+  stripePriceId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type NewPlan = Omit<PlanRow, 'id' | 'isDefault' | 'createdAt' | 'updatedAt'>;
+export type NewPlan = Omit<PlanRow, 'id' | 'isDefault' | 'createdAt' | 'updatedAt' | 'payUrlTemplate' | 'stripePriceId'>;
 
-const PLAN_COLUMNS = 'id, name, duration_value, duration_unit, price_cents, currency, default_flag, created_at, updated_at';
+export type PlanPayOptions = Pick<PlanRow, 'payUrlTemplate' | 'stripePriceId'>;
+
+const PLAN_COLUMNS = 'id, name, duration_value, duration_unit, price_cents, currency, default_flag, pay_url_template, stripe_price_id, created_at, updated_at';
 
 export class PlanRepository {
   constructor(private readonly sql: Sql) {}
@@ -54,6 +59,10 @@ export class PlanRepository {
     );
   }
 
+  async setPayOptions(id: number, pay: PlanPayOptions, now: Date): Promise<void> {
+    await this.sql.query('UPDATE plans SET pay_url_template = ?, stripe_price_id = ?, updated_at = ? WHERE id = ?', [pay.payUrlTemplate, pay.stripePriceId, now, id]);
+  }
+
   /** Moves the default flag to one plan; the unique index guarantees there is never a second. */
   async makeDefault(id: number, now: Date): Promise<void> {
     await this.sql.query('UPDATE plans SET default_flag = NULL, updated_at = ? WHERE default_flag = ? AND id <> ?', [now, true, id]);
@@ -70,6 +79,8 @@ function toPlan(r: Record<string, unknown>): PlanRow {
     priceCents: Number(r.price_cents),
     currency: String(r.currency),
     isDefault: readBool(r.default_flag),
+    payUrlTemplate: r.pay_url_template == null ? null : String(r.pay_url_template),
+    stripePriceId: r.stripe_price_id == null ? null : String(r.stripe_price_id),
     createdAt: readDate(r.created_at) as Date,
     updatedAt: readDate(r.updated_at) as Date,
   };

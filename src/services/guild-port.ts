@@ -1,5 +1,11 @@
 import { DomainError } from './errors';
 
+/** A button under a message that opens a web page (a Discord link button): no interaction comes back. */
+export interface LinkButton {
+  label: string;
+  url: string;
+}
+
 /** A member of the guild as the lifecycle sees it: who, and which roles. */
 export interface GuildMemberInfo {
   userId: string;
@@ -22,7 +28,7 @@ export interface GuildPort {
    * With a nonce, a second send with the same nonce within a few minutes answers the message the
    * first one created instead of posting another: a retry after a timeout cannot double-post.
    */
-  sendDm(userId: string, content: string, options?: { nonce?: string }): Promise<void>;
+  sendDm(userId: string, content: string, options?: { nonce?: string; buttons?: LinkButton[] }): Promise<void>;
   postToChannel(channelId: string, content: string): Promise<void>;
 }
 

@@ -83,8 +83,8 @@ describe.each(DATABASE_KINDS)('the streams-manager CLI on %s', (kind) => {
     expect(await ok(['plans', 'create', '--name', 'Monthly', '--duration', '1m', '--price', '10.00', '--default'])).toContain('plan "Monthly" created');
     await ok(['plans', 'create', '--name', 'Quarter', '--duration', '90d', '--price', '27.5', '--currency', 'eur']);
     expect(await json(['plans', 'list'])).toEqual([
-      { name: 'Monthly', duration: '1 month', durationValue: 1, durationUnit: 'month', price: '10.00', priceCents: 1000, currency: 'USD', default: true, access: [], renew: null },
-      { name: 'Quarter', duration: '90 days', durationValue: 90, durationUnit: 'day', price: '27.50', priceCents: 2750, currency: 'EUR', default: false, access: [], renew: null },
+      { name: 'Monthly', duration: '1 month', durationValue: 1, durationUnit: 'month', price: '10.00', priceCents: 1000, currency: 'USD', default: true, access: [], renew: null, payUrlTemplate: null, stripePriceId: null },
+      { name: 'Quarter', duration: '90 days', durationValue: 90, durationUnit: 'day', price: '27.50', priceCents: 2750, currency: 'EUR', default: false, access: [], renew: null, payUrlTemplate: null, stripePriceId: null },
     ]);
 
     const summary = await json(['sync', 'users']);

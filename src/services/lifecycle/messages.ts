@@ -15,7 +15,8 @@ export interface TemplateValues {
   removeAt: string;
 }
 
-const MAX_MESSAGE = 2000;
+/** Discord's limit on a message's content. */
+export const MAX_MESSAGE = 2000;
 
 /** Fills {name}, {plan}, {endsAt}, {daysLeft}, {removeAt}; the configuration refused any other placeholder. */
 export function renderTemplate(template: string, values: TemplateValues): string {

@@ -1,10 +1,11 @@
 import type { NoticeKind } from '../../../entities';
 import type { NoticeKey, NoticeRow } from '../../repositories/notice.repository';
 import type { SubscriptionPayment, SubscriptionUser } from '../../repositories/subscription.repository';
-import type { GuildPortError } from '../guild-port';
+import type { GuildPortError, LinkButton } from '../guild-port';
+import { dmPayOptions, type DmPay } from '../pay.service';
 import { Outbox, type OutboxItem, type OutboxOutcome } from '../outbox';
 import { asGuildError, type DiscordSide, type RunContext } from './context';
-import { formatDay, renderTemplate } from './messages';
+import { formatDay, MAX_MESSAGE, renderTemplate } from './messages';
 import { daysUntil, DAY_MS, dueReminderThreshold, type UserEvaluation } from './rules';
 
 export interface NoticeSettings {
@@ -13,6 +14,14 @@ export interface NoticeSettings {
   reminderTemplate: string;
   expiredTemplate: string;
   timeZone: string;
+  /** Stripe is configured: the DMs point to /subscription for card payment. */
+  payByCard?: boolean;
+}
+
+/** A DM as the outbox keeps it: plain text, or JSON when it carries buttons (older entries are plain text). */
+interface DmPayload {
+  content: string;
+  buttons: LinkButton[];
 }
 
 interface Candidate {
@@ -74,7 +83,9 @@ export async function sendNotices(ctx: RunContext, discord: () => DiscordSide, e
         for (const c of batch) {
           const noticeId = await r.notices.claim(c.evaluation.user.id, c.key, ctx.now);
           if (noticeId === null) continue;
-          const intent = { key: `${NOTICE_KEY_PREFIX}${noticeId}`, kind: 'dm' as const, userId: c.evaluation.user.id, target: c.evaluation.user.discordId!, payload: message(c, ctx.now, settings), reason: describe(c) };
+          const pay = await dmPayOptions(r, c.evaluation.user.plexId, c.payment.planName, settings.payByCard ?? false);
+          const payload = encodeDm(message(c, ctx.now, settings, pay));
+          const intent = { key: `${NOTICE_KEY_PREFIX}${noticeId}`, kind: 'dm' as const, userId: c.evaluation.user.id, target: c.evaluation.user.discordId!, payload, reason: describe(c) };
           const item = await r.outbox.enqueue(intent, ctx.now);
           if (item) out.push({ item, noticeId, user: c.evaluation.user, action: actionOf(c.key), leftover: false });
         }
@@ -104,7 +115,10 @@ async function deliver(ctx: RunContext, outbox: Outbox, side: DiscordSide, d: De
   let failure: GuildPortError | undefined;
   const outcome = await outbox.perform(
     d.item,
-    (nonce) => side.port.sendDm(d.item.target, d.item.payload, { nonce }),
+    (nonce) => {
+      const dm = decodeDm(d.item.payload);
+      return side.port.sendDm(d.item.target, dm.content, { nonce, ...(dm.buttons.length > 0 ? { buttons: dm.buttons } : {}) });
+    },
     (raw): OutboxOutcome => {
       failure = asGuildError(raw);
       // A wrong token stops the run; the DM stays pending.
@@ -210,7 +224,35 @@ function alreadyCovered(wanted: NoticeKey, existing: NoticeRow[]): boolean {
   );
 }
 
-function message(candidate: Candidate, now: Date, settings: NoticeSettings): string {
+function encodeDm(dm: DmPayload): string {
+  return dm.buttons.length === 0 ? dm.content : JSON.stringify(dm);
+}
+
+function decodeDm(payload: string): DmPayload {
+  if (payload.startsWith('{"content":')) {
+    try {
+      const parsed = JSON.parse(payload) as DmPayload;
+      if (typeof parsed.content === 'string' && Array.isArray(parsed.buttons)) return parsed;
+    } catch {
+      // A template that renders to something JSON-like: it is the text itself.
+    }
+  }
+  return { content: payload, buttons: [] };
+}
+
+/**
+ * The line after the configured text that explains the buttons: the template link is under the
+ * message; a card payment needs a fresh Stripe session, which /subscription makes on the click.
+ */
+function payLine(kind: NoticeKind, pay: DmPay): string | null {
+  const renew = kind === 'reminder' ? 'Renew' : 'Renew to get your access back';
+  if (pay.buttons.length > 0 && pay.card) return `${renew} with the button below, or by card with /subscription (which also shows your subscription).`;
+  if (pay.buttons.length > 0) return `${renew} with the button below; /subscription shows your subscription.`;
+  if (pay.card) return `${renew} by card with /subscription (which also shows your subscription).`;
+  return null;
+}
+
+function message(candidate: Candidate, now: Date, settings: NoticeSettings, pay: DmPay): DmPayload {
   const { evaluation, payment } = candidate;
   const removeAt = evaluation.removeAt ?? new Date(payment.endsAt.getTime() + settings.removeAfterDays * DAY_MS);
   const values = {
@@ -220,5 +262,11 @@ function message(candidate: Candidate, now: Date, settings: NoticeSettings): str
     removeAt: formatDay(removeAt, settings.timeZone),
     daysLeft: candidate.key.kind === 'reminder' ? daysUntil(payment.endsAt, now) : daysUntil(removeAt, now),
   };
-  return renderTemplate(candidate.key.kind === 'reminder' ? settings.reminderTemplate : settings.expiredTemplate, values);
+  const text = renderTemplate(candidate.key.kind === 'reminder' ? settings.reminderTemplate : settings.expiredTemplate, values);
+  const line = payLine(candidate.key.kind, pay);
+  if (!line) return { content: text, buttons: [] };
+  // The configured text gives way, not the pay line: the buttons need it.
+  const room = MAX_MESSAGE - line.length - 2;
+  const body = text.length <= room ? text : `${text.slice(0, room - 1)}…`;
+  return { content: `${body}\n\n${line}`, buttons: pay.buttons };
 }

@@ -243,6 +243,10 @@ export function decideImport(transactions: ImportedTransaction[], ctx: ImportCon
     summary.matched++;
     summary.imported++;
     if (plan.note) notice(tx, tx.currency !== plan.plan.currency ? 'currency' : 'plan-fallback', `${user.title} (plex ${user.plexId}): ${plan.note}`);
+    if (match.rule === 'reference') {
+      const via = tx.payerEmail ? `, paid from ${tx.payerEmail}` : '';
+      notice(tx, 'reference', `payment of ${money(tx)} for ${user.title} (plex ${user.plexId}) matched by checkout reference${via}`);
+    }
   }
   return writes;
 }

@@ -1,19 +1,22 @@
+import { plexIdOfReference } from '../../payments/checkout-reference';
 import type { ImportedTransaction } from '../../payments/transaction';
 import type { MatchUserRow } from '../../repositories/payment-import.repository';
 
-export type MatchRule = 'subscription' | 'paypal-email' | 'email' | 'admin';
+export type MatchRule = 'reference' | 'subscription' | 'paypal-email' | 'email' | 'admin';
 
 export type Match =
   | { user: MatchUserRow; rule: MatchRule; note?: string }
   | { user: null; reason: string; note?: string };
 
 /**
- * The matching order of the product rules: (1) a recurring payment whose subscription ID is on
+ * The matching order of the product rules: (0) a payment made through a Checkout Session the bot
+ * created for a user names that user (its reference), whoever paid and with whatever email; (1) a recurring payment whose subscription ID is on
  * exactly one user's payments; (2) the payer's email against the users' PayPal email and email
  * (PayPal email first for PayPal, email first for Stripe), case-insensitive; (3) no one.
  */
 export class UserMatcher {
   private readonly byId: Map<number, MatchUserRow>;
+  private readonly byPlexId: Map<number, MatchUserRow>;
   private readonly byPaypalEmail = new Map<string, MatchUserRow[]>();
   private readonly byEmail = new Map<string, MatchUserRow[]>();
 
@@ -23,6 +26,7 @@ export class UserMatcher {
     private readonly holders: Map<string, Set<number>>,
   ) {
     this.byId = new Map(users.map((u) => [u.id, u]));
+    this.byPlexId = new Map(users.map((u) => [u.plexId, u]));
     for (const u of users) {
       if (u.paypalEmail) push(this.byPaypalEmail, u.paypalEmail.trim().toLowerCase(), u);
       if (u.email) push(this.byEmail, u.email.trim().toLowerCase(), u);
@@ -34,6 +38,13 @@ export class UserMatcher {
   }
 
   match(tx: ImportedTransaction): Match {
+    if (tx.checkoutReference) {
+      const plexId = plexIdOfReference(tx.checkoutReference);
+      const user = plexId === null ? undefined : this.byPlexId.get(plexId);
+      if (user) return { user, rule: 'reference' };
+      // The payer was sent by the bot for someone: another rule could hand it to someone else, so it waits for the admin.
+      return { user: null, reason: `its checkout reference ${tx.checkoutReference} names no current user` };
+    }
     let note: string | undefined;
     if (tx.subscriptionId) {
       const users = [...(this.holders.get(tx.subscriptionId) ?? [])].map((id) => this.byId.get(id)).filter((u): u is MatchUserRow => !!u);

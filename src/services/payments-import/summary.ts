@@ -10,6 +10,7 @@ export type NoticeKind =
   | 'ambiguous'
   | 'closed'
   | 'profile'
+  | 'reference'
   | 'source';
 
 /** Something the admin should look at; not a failure. */
