@@ -81,6 +81,12 @@ export const userCommand: SlashCommand = {
       answer(interaction, userCardMessage(await ctx.app.users.card(action.plexId), undefined, await ctx.app.invites.pendingFor(action.plexId))),
     'user-edit-profile': (interaction, action, ctx) => openProfileForm(interaction, action.plexId, ctx),
     'user-edit-payment': (interaction, action, ctx) => openPaymentForm(interaction, action.plexId, ctx),
+    'user-unlink-discord': async (interaction, action, ctx) => {
+      const before = await ctx.app.users.card(action.plexId);
+      const card = await ctx.app.users.unlinkDiscord(action.plexId);
+      await answer(interaction, userCardMessage(card, before.discordId ? `${card.title} is no longer linked to <@${before.discordId}>.` : `${card.title} was not linked to Discord.`));
+      await ctx.lifecycle.afterEdit(action.plexId);
+    },
     'user-set-class': async (interaction, action, ctx) => {
       const card = await ctx.app.users.setClass(action.plexId, action.userClass);
       await ctx.lifecycle.afterEdit(action.plexId);

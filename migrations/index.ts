@@ -7,6 +7,7 @@ import { AddPaymentVoiding1764700000000 } from './1764700000000-AddPaymentVoidin
 import { AddPlanAccess1764800000000 } from './1764800000000-AddPlanAccess';
 import { AddPlexAccessError1764900000000 } from './1764900000000-AddPlexAccessError';
 import { CreateInvites1765000000000 } from './1765000000000-CreateInvites';
+import { AddDiscordLinkOrigin1765200000000 } from './1765200000000-AddDiscordLinkOrigin';
 
 /** Every migration in order: an explicit list, so the build needs no folder scan. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   AddPlanAccess1764800000000,
   AddPlexAccessError1764900000000,
   CreateInvites1765000000000,
+  AddDiscordLinkOrigin1765200000000,
 ];
