@@ -16,12 +16,13 @@ describe.each(DATABASE_KINDS)('the bot on %s: syncing and editing users', (kind)
 
   const admin = { guildId: IDS.guild, userId: IDS.admin };
 
-  it('registers its guild commands at start, with Manage Server as the default permission', () => {
+  it('registers its guild commands at start, with Manage Server as the default permission except for the member commands', () => {
     const registration = h.discord.commandRegistrations.find((r) => r.scope === 'guild' && r.status === 200);
     expect(registration?.guildId).toBe(IDS.guild);
     const names = registration!.commands.map((c: { name: string }) => c.name).sort();
-    expect(names).toEqual(['expiring', 'invite', 'lifecycle', 'payments', 'plan', 'server', 'shared-servers', 'sync-shared-servers', 'sync-users', 'user', 'users']);
-    for (const c of registration!.commands) expect(c.default_member_permissions).toBe('32');
+    expect(names).toEqual(['expiring', 'invite', 'lifecycle', 'link', 'payments', 'plan', 'server', 'shared-servers', 'subscription', 'sync-shared-servers', 'sync-users', 'user', 'users']);
+    const memberCommands = ['link', 'subscription'];
+    for (const c of registration!.commands) expect(c.default_member_permissions).toBe(memberCommands.includes(c.name) ? null : '32');
     expect(h.bot.problems).toEqual([]);
   });
 
