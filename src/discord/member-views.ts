@@ -7,6 +7,9 @@ const DAY = 86_400_000;
 const unix = (d: Date) => Math.floor(d.getTime() / 1000);
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
+/** Where a payment came from, in a member's words. */
+const SOURCES: Record<string, string> = { default: 'set by an admin', manual: 'recorded by an admin', paypal: 'PayPal', stripe: 'card (Stripe)' };
+
 function linkButtonRow(): ActionRowBuilder<MessageActionRowComponentBuilder> {
   return new ActionRowBuilder<MessageActionRowComponentBuilder>().addComponents(
     new ButtonBuilder().setCustomId(encodeAction({ kind: 'member-link' })).setLabel('Link my Plex account').setStyle(ButtonStyle.Primary),
@@ -50,7 +53,7 @@ export function memberViewMessage(view: MemberView, now: Date, expiringDays: num
     : 'none';
   const payments = view.payments.length
     ? view.payments
-        .map((p) => `${day(p.paidAt)} · ${p.amountCents !== null ? `${(p.amountCents / 100).toFixed(2)} ${p.currency ?? ''}`.trim() : 'no amount'} · ${p.source} · ${p.plan}`)
+        .map((p) => `${day(p.paidAt)} · ${p.amountCents !== null ? `${(p.amountCents / 100).toFixed(2)} ${p.currency ?? ''}`.trim() : 'no amount'} · ${SOURCES[p.source] ?? p.source} · ${p.plan}`)
         .join('\n')
     : 'none yet';
   const embed = new EmbedBuilder()

@@ -92,7 +92,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: what members can do', (kind) => {
     expect(field('Status')).toBe(`active until <t:${end}:D> (<t:${end}:R>)`);
     expect(field('Servers and libraries')).toContain('**Living Room**: Movies, TV Shows');
     expect(field('Servers and libraries')).toContain("**Cabin & Co's**: all libraries");
-    expect(field('Last payments')).toMatch(/^\d{4}-\d{2}-\d{2} · 10\.00 USD · manual · Monthly$/);
+    expect(field('Last payments')).toMatch(/^\d{4}-\d{2}-\d{2} · 10\.00 USD · set by an admin · Monthly$/);
     for (const secret of ['Zoë', 'zoe', 'Cabin Deluxe', '7.77', IDS.friend]) expect(text(reply)).not.toContain(secret);
   });
 
