@@ -30,7 +30,9 @@ describe.each(DATABASE_KINDS)('the bot on %s: what members can do', (kind) => {
     guild.members.push({ user: NEWBIE, roles: [] });
     h = await startBotHarness(kind, {
       guild,
+      // Both the bot's and the services' log lines are kept, at the most verbose level.
       logger: createLogger('trace', sink),
+      appLogger: createLogger('trace', sink),
       env: { PLEX_PIN_POLL_MS: '50', DISCORD_ADMIN_CHANNEL_ID: IDS.channel, PLEX_AUTH_URL: 'https://plex.example/auth' },
     });
     await createDefaultPlan(h.app);
