@@ -155,6 +155,17 @@ describe.each(DATABASE_KINDS)('the bot on %s: what members can do', (kind) => {
     expect(await h.app.users.card(OBRIEN.id)).toMatchObject({ discordId: null, discordLinkedVia: null, discordLinkedAt: null });
   });
 
+  it('plex.tv failing while polling is waited out; failing to say who signed in is answered without the token', async () => {
+    h.plex.injectFault({ method: 'GET', path: /^\/api\/v2\/pins\/\d+$/, status: 503, times: 4 });
+    h.plex.injectFault({ method: 'GET', path: /^\/api\/v2\/user$/, status: 500, times: Infinity });
+    const { run, code } = await startLink(IDS.member);
+    const token = h.plex.signInPin(code, OBRIEN);
+    expect(await finalContent(run, 'GET /api/v2/user')).toBe('plex.tv answered 500 to GET /api/v2/user after 3 attempts');
+    expect((await h.app.users.card(OBRIEN.id)).discordId).toBeNull();
+    expect(logLines.join('\n')).toContain('polling a Plex sign-in PIN failed');
+    expect(logLines.join('\n') + text(run.edits()) + text(run.final())).not.toContain(token);
+  });
+
   it('an admin form records the link as made by an admin', async () => {
     const card = (await h.app.users.card(ZOE.id));
     expect(card).toMatchObject({ discordId: IDS.friend, discordLinkedVia: 'admin' });
