@@ -153,6 +153,8 @@ describe.each(DATABASE_KINDS)('the bot on %s: what members can do', (kind) => {
     const unlinked = (await h.discord.button({ ...admin, customId: unlink.custom_id, message: view }).response()).data;
     expect(unlinked.content).toBe(`O'Brien & Søn is no longer linked to <@${IDS.member}>.`);
     expect(await h.app.users.card(OBRIEN.id)).toMatchObject({ discordId: null, discordLinkedVia: null, discordLinkedAt: null });
+    // The role the link gave is taken back: the lifecycle no longer looks at this member.
+    expect(h.discord.member(IDS.guild, IDS.member)!.roles).not.toContain(IDS.subscriberRole);
   });
 
   it('plex.tv failing while polling is waited out; failing to say who signed in is answered without the token', async () => {
