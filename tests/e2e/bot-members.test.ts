@@ -27,7 +27,8 @@ describe.each(DATABASE_KINDS)('the bot on %s: what members can do', (kind) => {
       },
     });
     const guild = guildSpec();
-    guild.members.push({ user: NEWBIE, roles: [] });
+    // Closed DMs: everything a member needs comes in the ephemeral reply.
+    guild.members.push({ user: NEWBIE, roles: [], dmsClosed: true });
     h = await startBotHarness(kind, {
       guild,
       // Both the bot's and the services' log lines are kept, at the most verbose level.
@@ -98,11 +99,19 @@ describe.each(DATABASE_KINDS)('the bot on %s: what members can do', (kind) => {
     for (const secret of ['Zoë', 'zoe', 'Cabin Deluxe', '7.77', IDS.friend]) expect(text(reply)).not.toContain(secret);
   });
 
-  it('/subscription says when access is about to end', async () => {
+  it('/subscription says when access is about to end, has ended, and when the member was removed from Plex', async () => {
     await h.app.users.updateProfile(OBRIEN.id, { paypalEmail: '', discordId: IDS.member, discordUsername: '' });
     h.clock.advance(15 * DAY);
     const reply = await settled(asMember(IDS.member, 'subscription'), () => false);
     expect(reply.embeds[0].fields.find((f: any) => f.name === 'Status').value).toMatch(/^expiring: active until <t:\d+:D>/);
+
+    // Expired, then removed from Plex by the lifecycle.
+    h.clock.advance(10 * DAY);
+    const expired = await settled(asMember(IDS.member, 'subscription'), () => false);
+    expect(expired.embeds[0].fields.find((f: any) => f.name === 'Status').value).toMatch(/^expired on <t:\d+:D> \(<t:\d+:R>\)$/);
+    await h.app.store.read(async (r) => r.subscriptions.completeRemoval((await r.users.findByPlexId(OBRIEN.id))!.id, null, h.clock.now()));
+    const removed = await settled(asMember(IDS.member, 'subscription'), () => false);
+    expect(removed.embeds[0].fields.find((f: any) => f.name === 'Status').value).toBe(`removed from Plex on ${h.clock.now().toISOString().slice(0, 10)}`);
   });
 
   it('a member with no user (and closed DMs) gets an explanation and a Link my Plex account button in the ephemeral reply', async () => {
