@@ -1,10 +1,12 @@
 import type { SlashCommand } from '../src/discord/types';
 import { inviteCommand } from './invite';
+import { linkCommand } from './link';
 import { expiringCommand, lifecycleCommand } from './lifecycle';
 import { paymentsCommand } from './payments';
 import { planCommand } from './plan';
 import { serverCommand } from './server';
 import { sharedServersCommand } from './shared-servers';
+import { subscriptionCommand } from './subscription';
 import { syncSharedServersCommand } from './sync-shared-servers';
 import { syncUsersCommand } from './sync-users';
 import { userCommand } from './user';
@@ -23,4 +25,6 @@ export const COMMANDS: readonly SlashCommand[] = [
   expiringCommand,
   lifecycleCommand,
   inviteCommand,
+  subscriptionCommand,
+  linkCommand,
 ];

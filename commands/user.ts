@@ -81,6 +81,22 @@ export const userCommand: SlashCommand = {
       answer(interaction, userCardMessage(await ctx.app.users.card(action.plexId), undefined, await ctx.app.invites.pendingFor(action.plexId))),
     'user-edit-profile': (interaction, action, ctx) => openProfileForm(interaction, action.plexId, ctx),
     'user-edit-payment': (interaction, action, ctx) => openPaymentForm(interaction, action.plexId, ctx),
+    'user-unlink-discord': async (interaction, action, ctx) => {
+      const before = await ctx.app.users.card(action.plexId);
+      const card = await ctx.app.users.unlinkDiscord(action.plexId);
+      if (!before.discordId) return answer(interaction, userCardMessage(card, `${card.title} was not linked to Discord.`));
+      // The lifecycle only looks at linked members: the roles this link gave are taken back here.
+      const roles = [ctx.app.config.DISCORD_SUBSCRIBER_ROLE_ID, ctx.app.config.DISCORD_PERMANENT_ROLE_ID].filter((r): r is string => Boolean(r));
+      const kept: string[] = [];
+      for (const role of roles) {
+        await interaction.guild?.members.removeRole({ user: before.discordId, role, reason: `unlinked from ${card.title}` }).catch((error: unknown) => {
+          kept.push(`<@&${role}>`);
+          ctx.logger.warn({ err: { message: (error as Error).message } }, 'could not take a role back after an unlink');
+        });
+      }
+      const note = kept.length ? ` Could not take back ${kept.join(', ')}: remove it by hand.` : '';
+      await answer(interaction, userCardMessage(card, `${card.title} is no longer linked to <@${before.discordId}>.${note}`));
+    },
     'user-set-class': async (interaction, action, ctx) => {
       const card = await ctx.app.users.setClass(action.plexId, action.userClass);
       await ctx.lifecycle.afterEdit(action.plexId);

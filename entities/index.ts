@@ -17,6 +17,7 @@ import { User } from './user.entity';
 
 export { Lock, MediaServer, Payment, PaymentNotice, Plan, PlexRemoval, SharedServer, SyncRun, User };
 export type { UserClass } from './media-server.entity';
+export type { DiscordLinkedVia } from './user.entity';
 export type { DurationUnit } from './plan.entity';
 export type { PaymentSource } from './payment.entity';
 export type { NoticeKind } from './payment-notice.entity';

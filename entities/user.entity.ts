@@ -1,6 +1,8 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { UserClass } from './media-server.entity';
 
+export type DiscordLinkedVia = 'admin' | 'plex-sign-in';
+
 /** A plex.tv account that is a friend of the owner or shares one of the owner's servers. */
 @Entity({ name: 'users' })
 @Index('uq_users_plex_id', ['plexId'], { unique: true })
@@ -42,6 +44,13 @@ export class User {
 
   @Column({ name: 'discord_username', type: 'varchar', length: 64, nullable: true })
   discordUsername: string | null;
+
+  /** Who made the Discord link: an admin in a form, or the member by signing in with Plex. */
+  @Column({ name: 'discord_linked_via', type: 'varchar', length: 16, nullable: true })
+  discordLinkedVia: DiscordLinkedVia | null;
+
+  @Column({ name: 'discord_linked_at', type: 'datetime', precision: 3, nullable: true })
+  discordLinkedAt: Date | null;
 
   /** Set when the user no longer appears on plex.tv; cleared if they come back. */
   @Column({ name: 'removed_at', type: 'datetime', precision: 3, nullable: true })

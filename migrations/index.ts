@@ -8,6 +8,7 @@ import { AddPlanAccess1764800000000 } from './1764800000000-AddPlanAccess';
 import { AddPlexAccessError1764900000000 } from './1764900000000-AddPlexAccessError';
 import { CreateInvites1765000000000 } from './1765000000000-CreateInvites';
 import { AddRenewStage1765100000000 } from './1765100000000-AddRenewStage';
+import { AddDiscordLinkOrigin1765200000000 } from './1765200000000-AddDiscordLinkOrigin';
 import { AddPlanPayOptions1765300000000 } from './1765300000000-AddPlanPayOptions';
 
 /** Every migration in order: an explicit list, so the build needs no folder scan. */
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   AddPlexAccessError1764900000000,
   CreateInvites1765000000000,
   AddRenewStage1765100000000,
+  AddDiscordLinkOrigin1765200000000,
   AddPlanPayOptions1765300000000,
 ];

@@ -7,6 +7,8 @@ import { openDatabase } from './database/data-source';
 import { PlexTvClient, type PlexTvApi } from './plex/plex-tv.client';
 import type { PlexHttpOptions } from './plex/plex-http';
 import { PlexSharingClient, type PlexSharingApi } from './plex/plex-sharing.client';
+import { PlexPinClient, type PlexPinApi } from './plex/plex-pin.client';
+import { MemberService } from './services/member.service';
 import { PlanAccessService } from './services/plan-access.service';
 import { InviteService } from './services/invite.service';
 import { PlexAccessService } from './services/plex-access.service';
@@ -57,6 +59,8 @@ export interface App {
   plexAccess: PlexAccessService;
   /** Pay buttons: a plan's pay link, and Stripe Checkout Sessions that name their user. */
   pay: PayService;
+  /** A member's own view and their Plex sign-in (needs no owner token). */
+  members: MemberService;
   close(): Promise<void>;
 }
 
@@ -65,6 +69,7 @@ export interface AppOverrides {
   logger?: Logger;
   plex?: PlexTvApi;
   plexSharing?: PlexSharingApi;
+  plexPins?: PlexPinApi;
   /** The bot's own Discord access for the lifecycle (default: REST with DISCORD_TOKEN). */
   guild?: GuildPort;
   /** Sees every SQL statement (the benchmark counts them). */
@@ -89,6 +94,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   let plexSharing = overrides.plexSharing;
   const getPlexSharing = (): PlexSharingApi =>
     (plexSharing ??= new PlexSharingClient(plexHttpOptions(config)));
+  let plexPins = overrides.plexPins;
+  const getPlexPins = (): PlexPinApi => (plexPins ??= new PlexPinClient(plexPinOptions(config)));
+  const members = new MemberService({ store, clock, logger, pins: getPlexPins, pollMs: config.PLEX_PIN_POLL_MS });
   const syncDeps = () => ({ store, plex: getPlex(), clock, locks, defaultImportAs: config.DEFAULT_IMPORT_AS });
   const users = new UserAdminService(store, clock);
   const planAccess = new PlanAccessService(store, getPlexSharing, clock);
@@ -128,7 +136,23 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       reconcileUser: (plexId) => lifecycleParts.lifecycle.reconcileUser(plexId),
       discord: discordSide,
     }),
-    close: () => store.close(),
+    members,
+    close: () => {
+      members.close();
+      return store.close();
+    },
+  };
+}
+
+/** The PIN sign-in's plex.tv calls: this install's identity, never the owner's token. */
+function plexPinOptions(config: Config) {
+  return {
+    baseUrl: config.PLEX_TV_URL,
+    clientIdentifier: config.PLEX_CLIENT_IDENTIFIER,
+    timeoutMs: config.PLEX_TIMEOUT_MS,
+    retries: config.PLEX_RETRIES,
+    retryDelayMs: config.PLEX_RETRY_DELAY_MS,
+    version,
   };
 }
 

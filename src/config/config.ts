@@ -68,6 +68,10 @@ const schema = z.object({
   PLEX_TIMEOUT_MS: intFromEnv(30_000, 1),
   PLEX_RETRIES: intFromEnv(3),
   PLEX_RETRY_DELAY_MS: intFromEnv(500),
+  /** Plex's sign-in page a member opens to link their account (a test points it elsewhere). */
+  PLEX_AUTH_URL: z.string().trim().url().default('https://app.plex.tv/auth'),
+  /** How often a member's sign-in PIN is polled; plex.tv asks for no faster than every second. */
+  PLEX_PIN_POLL_MS: intFromEnv(2_000, 10),
   DEFAULT_IMPORT_AS: z.enum(['standard', 'permanent']).default('standard'),
   DEFAULT_CURRENCY: z
     .string()

@@ -10,6 +10,9 @@ export type Action =
   | { kind: 'user-edit-payment'; plexId: number }
   | { kind: 'user-set-class'; plexId: number; userClass: UserClass }
   | { kind: 'invite-cancel'; plexId: number }
+  | { kind: 'user-unlink-discord'; plexId: number }
+  | { kind: 'member-link' }
+  | { kind: 'member-link-cancel' }
   | { kind: 'user-profile-modal'; plexId: number }
   | { kind: 'user-payment-modal'; plexId: number }
   | { kind: 'user-retry'; draftId: string }
@@ -35,6 +38,7 @@ export function encodeAction(action: Action): string {
     case 'user-profile-modal':
     case 'user-payment-modal':
     case 'invite-cancel':
+    case 'user-unlink-discord':
       id = `${action.kind}:${action.plexId}`;
       break;
     case 'user-set-class':
@@ -53,6 +57,8 @@ export function encodeAction(action: Action): string {
       id = `${action.kind}:${action.viewId}`;
       break;
     case 'payment-pick':
+    case 'member-link':
+    case 'member-link-cancel':
       id = action.kind;
       break;
     case 'payment-assign-modal':
@@ -76,6 +82,7 @@ export function decodeAction(customId: string): Action | null {
     case 'user-profile-modal':
     case 'user-payment-modal':
     case 'invite-cancel':
+    case 'user-unlink-discord':
       return validPlexId && b === undefined ? { kind, plexId } : null;
     case 'user-set-class':
       return validPlexId && (b === 'standard' || b === 'permanent') ? { kind, plexId, userClass: b } : null;
@@ -89,6 +96,8 @@ export function decodeAction(customId: string): Action | null {
     case 'plan-access-libraries':
       return a && ID.test(a) && b === undefined ? { kind, viewId: a } : null;
     case 'payment-pick':
+    case 'member-link':
+    case 'member-link-cancel':
       return a === undefined ? { kind } : null;
     case 'payment-assign-modal':
       return validPlexId && b === undefined ? { kind, unmatchedId: plexId } : null;

@@ -53,7 +53,7 @@ export function userCardMessage(card: UserCard, content?: string, invite?: Pendi
       { name: 'Plex', value: truncate(plex.join(' · '), 1024) },
       { name: 'Servers', value: servers },
       { name: 'PayPal email', value: card.paypalEmail ?? 'not set', inline: true },
-      { name: 'Discord', value: card.discordId ? `<@${card.discordId}>${card.discordUsername ? ` (${card.discordUsername})` : ''}` : 'not linked', inline: true },
+      { name: 'Discord', value: discordLink(card), inline: true },
       { name: 'Default payment', value: truncate(payment, 1024) },
     );
   if (card.lifecycleNotes.length) embed.addFields({ name: 'Lifecycle', value: truncate(card.lifecycleNotes.join('\n'), 1024) });
@@ -70,7 +70,16 @@ export function userCardMessage(card: UserCard, content?: string, invite?: Pendi
       .setStyle(ButtonStyle.Secondary),
   );
   if (invite) row.addComponents(new ButtonBuilder().setCustomId(encodeAction({ kind: 'invite-cancel', plexId: card.plexId })).setLabel('Cancel invite').setStyle(ButtonStyle.Danger));
+  if (card.discordId) row.addComponents(new ButtonBuilder().setCustomId(encodeAction({ kind: 'user-unlink-discord', plexId: card.plexId })).setLabel('Unlink Discord').setStyle(ButtonStyle.Danger));
   return { content, embeds: [embed], components: [row] };
+}
+
+/** The member, and how the link was made: a typed ID and a proven Plex sign-in do not weigh the same. */
+function discordLink(card: UserCard): string {
+  if (!card.discordId) return 'not linked';
+  const who = `<@${card.discordId}>${card.discordUsername ? ` (${card.discordUsername})` : ''}`;
+  const how = card.discordLinkedVia === 'plex-sign-in' ? 'linked by the member signing in with Plex' : card.discordLinkedVia === 'admin' ? 'linked by an admin' : null;
+  return how ? `${who}\n${how}${card.discordLinkedAt ? ` on ${day(card.discordLinkedAt)}` : ''}` : who;
 }
 
 function textInput(id: string, value: string, options: { placeholder?: string; max: number; required?: boolean }): TextInputBuilder {

@@ -1,4 +1,4 @@
-import type { UserClass } from '../../entities';
+import type { DiscordLinkedVia, UserClass } from '../../entities';
 import { foldText, SQLITE_FOLD } from '../database/data-source';
 import { readBool, readDate, type Sql, type SqlValue } from './sql';
 
@@ -22,6 +22,9 @@ export interface UserRow extends UserSyncRow {
   paypalEmail: string | null;
   discordId: string | null;
   discordUsername: string | null;
+  /** How and when the Discord ID was set: an admin's form, or the member's own Plex sign-in. */
+  discordLinkedVia: DiscordLinkedVia | null;
+  discordLinkedAt: Date | null;
   profileReviewedAt: Date | null;
   paymentReviewedAt: Date | null;
   /** Lifecycle marks: DMs refused (50007), not a member of the guild (10007), removal from Plex due / failed / done. */
@@ -41,7 +44,7 @@ export interface ProfileFields {
 }
 
 const USER_COLUMNS =
-  'id, plex_id, username, email, title, thumb, home, class, paypal_email, discord_id, discord_username, removed_at, profile_reviewed_at, payment_reviewed_at, ' +
+  'id, plex_id, username, email, title, thumb, home, class, paypal_email, discord_id, discord_username, discord_linked_via, discord_linked_at, removed_at, profile_reviewed_at, payment_reviewed_at, ' +
   'dms_closed_at, discord_missing_at, plex_removal_due_at, plex_removal_error, plex_removed_at, created_at, updated_at';
 
 export class UserRepository {
@@ -118,6 +121,35 @@ export class UserRepository {
     );
   }
 
+  /** The user whose Discord ID this is, if any. */
+  async findByDiscordId(discordId: string): Promise<UserRow | null> {
+    const rows = await this.sql.query(`SELECT ${USER_COLUMNS} FROM users WHERE discord_id = ?`, [discordId]);
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  /** Records who linked the Discord ID and when (null when it was cleared). */
+  async markDiscordLink(id: number, via: DiscordLinkedVia | null, at: Date | null): Promise<void> {
+    await this.sql.query('UPDATE users SET discord_linked_via = ?, discord_linked_at = ? WHERE id = ?', [via, at, id]);
+  }
+
+  /** A member linked themselves: only when the user has no Discord ID yet, so a concurrent link cannot be overwritten. Answers whether it was set. */
+  async linkDiscordIfFree(id: number, discordId: string, discordUsername: string, via: DiscordLinkedVia, now: Date): Promise<boolean> {
+    const before = await this.sql.query('SELECT discord_id FROM users WHERE id = ?', [id]);
+    if (!before[0] || before[0].discord_id !== null) return false;
+    await this.sql.query(
+      'UPDATE users SET discord_id = ?, discord_username = ?, discord_linked_via = ?, discord_linked_at = ?, discord_missing_at = NULL, updated_at = ? WHERE id = ? AND discord_id IS NULL',
+      [discordId, discordUsername, via, now, now, id],
+    );
+    return true;
+  }
+
+  async unlinkDiscord(id: number, now: Date): Promise<void> {
+    await this.sql.query(
+      'UPDATE users SET discord_id = NULL, discord_username = NULL, discord_linked_via = NULL, discord_linked_at = NULL, discord_missing_at = NULL, dms_closed_at = NULL, updated_at = ? WHERE id = ?',
+      [now, id],
+    );
+  }
+
   async setClass(id: number, userClass: UserClass, now: Date): Promise<void> {
     await this.sql.query('UPDATE users SET class = ?, updated_at = ? WHERE id = ?', [userClass, now, id]);
   }
@@ -178,6 +210,8 @@ export function toUser(r: Record<string, unknown>): UserRow {
     paypalEmail: (r.paypal_email as string | null) ?? null,
     discordId: (r.discord_id as string | null) ?? null,
     discordUsername: (r.discord_username as string | null) ?? null,
+    discordLinkedVia: (r.discord_linked_via as DiscordLinkedVia | null) ?? null,
+    discordLinkedAt: readDate(r.discord_linked_at),
     profileReviewedAt: readDate(r.profile_reviewed_at),
     paymentReviewedAt: readDate(r.payment_reviewed_at),
     dmsClosedAt: readDate(r.dms_closed_at),

@@ -1,4 +1,4 @@
-import type { UserClass } from '../../entities';
+import type { DiscordLinkedVia, UserClass } from '../../entities';
 import type { Clock } from '../config/clock';
 import { isSubscriptionId, SUBSCRIPTION_ID_RULE } from '../payments/subscription-id';
 import type { PaymentRow } from '../repositories/payment.repository';
@@ -30,6 +30,8 @@ export interface UserCard {
   paypalEmail: string | null;
   discordId: string | null;
   discordUsername: string | null;
+  discordLinkedVia: DiscordLinkedVia | null;
+  discordLinkedAt: Date | null;
   removedAt: Date | null;
   status: Status;
   statusText: string;
@@ -173,7 +175,9 @@ export class UserAdminService {
         }
       }
       if (errors.length > 0) return { ok: false as const, errors };
-      await repos.users.updateProfile(user.id, { paypalEmail, discordId, discordUsername: discordUsername?.toLowerCase() ?? null }, this.clock.now());
+      const now = this.clock.now();
+      await repos.users.updateProfile(user.id, { paypalEmail, discordId, discordUsername: discordUsername?.toLowerCase() ?? null }, now);
+      if (discordId !== user.discordId) await repos.users.markDiscordLink(user.id, discordId ? 'admin' : null, discordId ? now : null);
       return { ok: true as const, card: await this.loadCard(repos, plexId) };
     });
   }
@@ -206,6 +210,15 @@ export class UserAdminService {
       else await repos.payments.insertMany([{ ...fields, userId: user.id, transactionId: null, source: 'manual', isDefault: true }], now);
       await repos.users.markPaymentReviewed(user.id, now);
       return { ok: true as const, card: await this.loadCard(repos, plexId) };
+    });
+  }
+
+  /** Forgets the user's Discord account (a wrong link, an account that changed hands): roles and DMs stop. */
+  async unlinkDiscord(plexId: number): Promise<UserCard> {
+    return this.store.transaction(async (repos) => {
+      const user = await this.requireUser(repos, plexId);
+      await repos.users.unlinkDiscord(user.id, this.clock.now());
+      return this.loadCard(repos, plexId);
     });
   }
 
@@ -289,6 +302,8 @@ export class UserAdminService {
       paypalEmail: user.paypalEmail,
       discordId: user.discordId,
       discordUsername: user.discordUsername,
+      discordLinkedVia: user.discordLinkedVia,
+      discordLinkedAt: user.discordLinkedAt,
       removedAt: user.removedAt,
       status,
       statusText: user.removedAt ? `removed from Plex on ${user.removedAt.toISOString().slice(0, 10)}` : describeStatus(status, now),

@@ -223,7 +223,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: panels, plans, servers and syncs',
       const savedPayment = await formAnswer(b.discord.modalSubmit({ ...admin, from: paymentButton, fields: { plan: ['Monthly'], endsAt: '2027-05-25' } }));
       expect(savedPayment.data.content).toBe('Saved.');
       expect(savedPayment.data.embeds[0].footer).toBeUndefined();
-      expect(fields(savedPayment.data.embeds[0]).Discord).toBe(`<@${IDS.member}> (obrien.discord)`);
+      expect(fields(savedPayment.data.embeds[0]).Discord).toBe(`<@${IDS.member}> (obrien.discord)\nlinked by an admin on ${b.app.clock.now().toISOString().slice(0, 10)}`);
       expect(await reviewed(GENERATED_USER_ID_BASE + 1)).toEqual({ profile_reviewed_at: expect.anything(), payment_reviewed_at: expect.anything() });
       expect(await b.app.users.card(GENERATED_USER_ID_BASE + 1)).toMatchObject({
         paypalEmail: 'user1@example.com',

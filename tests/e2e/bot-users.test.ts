@@ -16,12 +16,13 @@ describe.each(DATABASE_KINDS)('the bot on %s: syncing and editing users', (kind)
 
   const admin = { guildId: IDS.guild, userId: IDS.admin };
 
-  it('registers its guild commands at start, with Manage Server as the default permission', () => {
+  it('registers its guild commands at start, with Manage Server as the default permission except for the member commands', () => {
     const registration = h.discord.commandRegistrations.find((r) => r.scope === 'guild' && r.status === 200);
     expect(registration?.guildId).toBe(IDS.guild);
     const names = registration!.commands.map((c: { name: string }) => c.name).sort();
-    expect(names).toEqual(['expiring', 'invite', 'lifecycle', 'payments', 'plan', 'server', 'shared-servers', 'sync-shared-servers', 'sync-users', 'user', 'users']);
-    for (const c of registration!.commands) expect(c.default_member_permissions).toBe('32');
+    expect(names).toEqual(['expiring', 'invite', 'lifecycle', 'link', 'payments', 'plan', 'server', 'shared-servers', 'subscription', 'sync-shared-servers', 'sync-users', 'user', 'users']);
+    const memberCommands = ['link', 'subscription'];
+    for (const c of registration!.commands) expect(c.default_member_permissions ?? null).toBe(memberCommands.includes(c.name) ? null : '32');
     expect(h.bot.problems).toEqual([]);
   });
 
@@ -95,7 +96,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: syncing and editing users', (kind)
       expect(saved.data.content).toBe('Saved.');
       const card = await h.app.users.card(SMALL_USERS.obrien);
       expect(card).toMatchObject({ paypalEmail: 'pay@example.com', discordId: IDS.member, discordUsername: 'obrien.discord' });
-      expect(saved.data.embeds[0].fields.find((f: { name: string }) => f.name === 'Discord').value).toBe(`<@${IDS.member}> (obrien.discord)`);
+      expect(saved.data.embeds[0].fields.find((f: { name: string }) => f.name === 'Discord').value).toBe(`<@${IDS.member}> (obrien.discord)\nlinked by an admin on ${h.clock.now().toISOString().slice(0, 10)}`);
     });
 
     it('refuses a bad profile as a whole, saves nothing, and Try again reopens the modal with what was typed', async () => {

@@ -63,6 +63,8 @@ export interface BotHarnessOptions {
   guild?: FakeGuildSpec;
   /** The bot's logger (silent by default). */
   logger?: Logger;
+  /** The app's logger, which the services log through (silent by default). */
+  appLogger?: Logger;
   /** A fake Discord made by the test (not started yet), to look at it even when the bot fails to start. */
   discord?: FakeDiscord;
 }
@@ -88,7 +90,7 @@ export async function startBotHarness(kind: DatabaseKind, options: BotHarnessOpt
     DISCORD_ADMIN_ROLE_ID: IDS.adminRole,
     DISCORD_SUBSCRIBER_ROLE_ID: IDS.subscriberRole,
     ...options.env,
-  });
+  }, { logger: options.appLogger });
   let bot: RunningBot;
   try {
     bot = await startBot(h.app, h.app.config, options.logger ?? createLogger('silent'), COMMANDS, requireDiscord(h.app.config));

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { createApp, type App } from '../../src/app';
 import { FixedClock } from '../../src/config/clock';
 import { loadConfig } from '../../src/config/config';
-import { createLogger } from '../../src/config/logger';
+import { createLogger, type Logger } from '../../src/config/logger';
 import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
 import { DEFAULT_TOKEN, type FakePlexAccount } from '../fakes/plex/plex-data';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases';
@@ -22,7 +22,7 @@ export interface Harness {
 }
 
 /** A real app on a fresh database of `kind`, talking to a fake plex.tv over HTTP. */
-export async function startHarness(kind: DatabaseKind, account: FakePlexAccount, env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(kind: DatabaseKind, account: FakePlexAccount, env: Record<string, string> = {}, options: { logger?: Logger } = {}): Promise<Harness> {
   const plex = new FakePlexTv(account);
   const plexUrl = await plex.start();
   const db = await createTestDatabase(kind);
@@ -37,7 +37,7 @@ export async function startHarness(kind: DatabaseKind, account: FakePlexAccount,
     ...env,
   };
   const clock = new FixedClock(T0);
-  const app = await createApp(loadConfig(fullEnv), { clock, logger: createLogger('silent') });
+  const app = await createApp(loadConfig(fullEnv), { clock, logger: options.logger ?? createLogger('silent') });
   return {
     kind,
     plex,

@@ -10,6 +10,12 @@
  *   PUT    /api/servers/{mid}/shared_servers/{id} change a share's libraries
  *   DELETE /api/servers/{mid}/shared_servers/{id} unshare (also cancels a pending invite)
  *
+ * and the PIN sign-in (JSON, v2), which needs no owner token:
+ *
+ *   POST   /api/v2/pins?strong=true              a PIN for this client identifier (201)
+ *   GET    /api/v2/pins/{id}                     the PIN; authToken set once signInPin() ran; 404 once expired
+ *   GET    /api/v2/user                          the account of a member's token (X-Plex-Token)
+ *
  * plex.tv's dead endpoints (DELETE /api/friends/{id}, GET /api/invites/requested,
  * PUT /api/invites/requests/{id}) answer 410 Gone, so a client that calls one fails loudly.
  *
@@ -63,6 +69,24 @@ export interface RecordedRequest {
   /** The request body as text ('' when none). */
   body: string;
   at: number;
+}
+
+/** A sign-in PIN as the fake keeps it. */
+export interface FakePin {
+  id: number;
+  code: string;
+  clientIdentifier: string;
+  createdAtMs: number;
+  expiresIn: number;
+  authToken: string | null;
+}
+
+/** The account a member signs in with (one of the owner's users, or anyone else). */
+export interface FakeSignInAccount {
+  id: number;
+  username: string;
+  email: string;
+  title?: string;
 }
 
 export interface DeletedShare {
@@ -311,6 +335,13 @@ export class FakePlexTv {
    */
   nowSeconds: () => number = () => Math.floor(Date.now() / 1000);
 
+  /** Seconds a new PIN lives (plex.tv: about 30 minutes for a strong PIN). */
+  pinExpiresInSeconds = 1800;
+  /** Every PIN created, in order. */
+  readonly pins: FakePin[] = [];
+  /** Members' tokens handed out by signInPin(), and whose account each is. */
+  private readonly memberTokens = new Map<string, FakeSignInAccount>();
+
   private readonly state: FakePlexAccount;
   private readonly cache = new Map<string, Buffer[]>();
   private readonly faults: Array<Fault & { remaining: number }> = [];
@@ -413,6 +444,19 @@ export class FakePlexTv {
     user.title = title;
     this.cache.clear();
     return user.id;
+  }
+
+  /**
+   * The person opens Plex's sign-in page for the PIN with this code and signs in as `account`:
+   * the PIN's authToken is set (a fresh token for that account). Answers the token.
+   */
+  signInPin(code: string, account: FakeSignInAccount): string {
+    const pin = this.pins.find((p) => p.code === code);
+    if (!pin) throw new Error(`FakePlexTv: no PIN with code ${code}`);
+    const token = `member-${randomBytes(12).toString('hex')}`;
+    pin.authToken = token;
+    this.memberTokens.set(token, account);
+    return token;
   }
 
   /** Every share of a server, with its user: for tests to look at the state after write calls. */
@@ -569,6 +613,7 @@ export class FakePlexTv {
   ): Answer {
     const headerToken = headers['x-plex-token'];
     const token = (Array.isArray(headerToken) ? headerToken[0] : headerToken) ?? query['X-Plex-Token'];
+    if (path.startsWith('/api/v2/')) return this.routeV2(method, path, query, headers, token);
     if (!token || token !== this.state.token) return this.error(401, PLEX_ERRORS.unauthorized);
     if (this.state.clientIdentifierRequired && !headers['x-plex-client-identifier']) {
       return this.error(400, PLEX_ERRORS.clientIdentifierMissing);
@@ -610,6 +655,54 @@ export class FakePlexTv {
       }
     }
     return this.error(404, PLEX_ERRORS.notFound);
+  }
+
+  /** The PIN sign-in: JSON, keyed by the client identifier, no owner token. */
+  private routeV2(method: string, path: string, query: Record<string, string>, headers: http.IncomingHttpHeaders, token: string | undefined): Answer {
+    const json = (status: number, value: unknown): Answer => ({ status, body: [enc(JSON.stringify(value))], headers: { 'Content-Type': 'application/json' } });
+    const jsonError = (status: number, code: number, message: string) => json(status, { errors: [{ code, message, status }] });
+    const clientHeader = headers['x-plex-client-identifier'];
+    const client = Array.isArray(clientHeader) ? clientHeader[0] : clientHeader;
+    const render = (pin: FakePin) => ({
+      id: pin.id,
+      code: pin.code,
+      product: String(headers['x-plex-product'] ?? ''),
+      trusted: false,
+      clientIdentifier: pin.clientIdentifier,
+      expiresIn: Math.max(0, Math.round(pin.expiresIn - (Date.now() - pin.createdAtMs) / 1000)),
+      createdAt: new Date(pin.createdAtMs).toISOString(),
+      expiresAt: new Date(pin.createdAtMs + pin.expiresIn * 1000).toISOString(),
+      authToken: pin.authToken,
+      newRegistration: null,
+      location: { code: 'FR', country: 'France' },
+    });
+    if (method === 'POST' && path === '/api/v2/pins') {
+      if (!client) return jsonError(400, 1000, 'X-Plex-Client-Identifier is missing');
+      const strong = query['strong'] === 'true';
+      const pin: FakePin = {
+        id: 100_000 + this.pins.length + 1,
+        code: strong ? randomBytes(13).toString('hex').slice(0, 25) : randomBytes(2).toString('hex').toUpperCase(),
+        clientIdentifier: client,
+        createdAtMs: Date.now(),
+        expiresIn: this.pinExpiresInSeconds,
+        authToken: null,
+      };
+      this.pins.push(pin);
+      return json(201, render(pin));
+    }
+    const m = /^\/api\/v2\/pins\/(\d+)$/.exec(path);
+    if (method === 'GET' && m) {
+      const pin = this.pins.find((p) => p.id === Number(m[1]));
+      // Another install's PIN is not found either: the id alone gives nothing away.
+      if (!pin || pin.clientIdentifier !== client || Date.now() > pin.createdAtMs + pin.expiresIn * 1000) return jsonError(404, 1020, 'Code not found or expired');
+      return json(200, render(pin));
+    }
+    if (method === 'GET' && path === '/api/v2/user') {
+      const account = token ? this.memberTokens.get(token) : undefined;
+      if (!account) return jsonError(401, 1001, 'User could not be authenticated');
+      return json(200, { id: account.id, uuid: `uuid-${account.id}`, username: account.username, title: account.title ?? account.username, email: account.email, thumb: '' });
+    }
+    return jsonError(404, 1002, 'The requested resource or endpoint could not be found');
   }
 
   private ok(cacheKey: string, render: () => Buffer[]): Answer {
