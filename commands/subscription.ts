@@ -18,6 +18,8 @@ export const subscriptionCommand: SlashCommand = {
     // Found by the Discord ID of who asked, never by anything they typed: a member sees only themselves.
     const view = await ctx.app.members.view(interaction.user.id);
     const expiringDays = Math.max(0, ...ctx.app.config.REMINDER_DAYS);
-    await answer(interaction, memberViewMessage(view, ctx.app.clock.now(), expiringDays));
+    // Permanent users never pay; a Checkout Session is made per showing (they expire), so only here.
+    const pay = view.linked && view.status.kind !== 'permanent' ? await ctx.app.pay.payOptions(view.plexId) : [];
+    await answer(interaction, memberViewMessage(view, ctx.app.clock.now(), expiringDays, pay));
   },
 };

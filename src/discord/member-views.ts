@@ -36,7 +36,13 @@ export function describeMemberStatus(view: Extract<MemberView, { linked: true }>
 }
 
 /** /subscription: the member's own plan, status, servers and last payments; or how to link. */
-export function memberViewMessage(view: MemberView, now: Date, expiringDays: number): ReplyBody {
+/** Link buttons to pay for the plan (a pay link, Stripe Checkout), at most one row of five. */
+export interface PayButton {
+  label: string;
+  url: string;
+}
+
+export function memberViewMessage(view: MemberView, now: Date, expiringDays: number, pay: PayButton[] = []): ReplyBody {
   if (!view.linked) {
     return {
       content:
@@ -64,7 +70,10 @@ export function memberViewMessage(view: MemberView, now: Date, expiringDays: num
       { name: 'Servers and libraries', value: servers },
       { name: 'Last payments', value: truncate(payments, 1024) },
     );
-  return { embeds: [embed] };
+  const payRow = pay.length
+    ? [new ActionRowBuilder<MessageActionRowComponentBuilder>().addComponents(pay.slice(0, 5).map((b) => new ButtonBuilder().setStyle(ButtonStyle.Link).setURL(b.url).setLabel(truncate(b.label, 80))))]
+    : [];
+  return { embeds: [embed], components: payRow };
 }
 
 /** The sign-in in progress: the link to Plex's page, and Cancel. */

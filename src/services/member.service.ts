@@ -12,6 +12,7 @@ export type MemberView =
   | { linked: false }
   | {
       linked: true;
+      plexId: number;
       title: string;
       plan: string | null;
       status: Status;
@@ -89,6 +90,7 @@ export class MemberService {
       const paidAt = (p: (typeof payments)[number]) => p.paidAt ?? p.startsAt;
       return {
         linked: true as const,
+        plexId: user.plexId,
         title: user.title,
         plan: current?.planName ?? null,
         status: computeStatus(user.userClass, payments, now),

@@ -99,6 +99,16 @@ describe.each(DATABASE_KINDS)('the bot on %s: what members can do', (kind) => {
     for (const secret of ['Zoë', 'zoe', 'Cabin Deluxe', '7.77', IDS.friend]) expect(text(reply)).not.toContain(secret);
   });
 
+  it("/subscription offers the member's own plan's pay link as a button, filled with their own details", async () => {
+    await h.app.users.updateProfile(OBRIEN.id, { paypalEmail: '', discordId: IDS.member, discordUsername: '' });
+    const before = await settled(asMember(IDS.member, 'subscription'), () => false);
+    expect(before.components ?? []).toEqual([]);
+    await h.app.pay.setPlanPay('Monthly', { url: 'https://paypal.me/owner/{amount}{currency}?note=plex-{plexId}' });
+    const reply = await settled(asMember(IDS.member, 'subscription'), () => false);
+    const buttons = reply.components.flatMap((row: any) => row.components);
+    expect(buttons).toEqual([expect.objectContaining({ style: 5, url: `https://paypal.me/owner/10.00USD?note=plex-${OBRIEN.id}` })]);
+  });
+
   it('/subscription says when access is about to end, has ended, and when the member was removed from Plex', async () => {
     await h.app.users.updateProfile(OBRIEN.id, { paypalEmail: '', discordId: IDS.member, discordUsername: '' });
     h.clock.advance(15 * DAY);
