@@ -1,4 +1,6 @@
-import axios, { type AxiosInstance, type CreateAxiosDefaults } from 'axios';
+import axios, { isAxiosError, type AxiosInstance, type CreateAxiosDefaults } from 'axios';
+import { Retryable } from '../http/retry';
+import { PlexNetworkError, PlexTimeoutError } from './errors';
 
 /** How this install talks to plex.tv: the same for the reading and the sharing client. */
 export interface PlexHttpOptions {
@@ -35,4 +37,18 @@ export function createPlexHttp(options: PlexHttpOptions, extra: CreateAxiosDefau
     maxRedirects: 3,
     ...extra,
   });
+}
+
+/**
+ * A failure before plex.tv answered: a timeout (final: the idle time is the caller's setting), or a
+ * connection failure (worth another try). Null for anything else. Only the error's code and message
+ * are kept, never its config (which carries the token).
+ */
+export function transportFailure(raw: unknown, request: string, options: Pick<PlexHttpOptions, 'baseUrl' | 'timeoutMs'>): Error | null {
+  if (!isAxiosError(raw) && !(raw instanceof Error && typeof (raw as { code?: unknown }).code === 'string')) return null;
+  const code = (raw as { code?: string }).code ?? '';
+  const message = (raw as Error).message ?? '';
+  if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message)) return new PlexTimeoutError(request, options.timeoutMs ?? 30_000);
+  const cause = code || message || 'network error';
+  return new Retryable((attempts) => new PlexNetworkError(request, options.baseUrl, cause, attempts));
 }

@@ -1,8 +1,8 @@
-import { isAxiosError, type AxiosInstance } from 'axios';
+import type { AxiosInstance } from 'axios';
 import { z } from 'zod';
 import { Retryable, withRetries } from '../http/retry';
-import { PlexError, PlexHttpError, PlexNetworkError, PlexResponseError, PlexTimeoutError } from './errors';
-import { createPlexHttp, type PlexHttpOptions } from './plex-http';
+import { PlexError, PlexHttpError, PlexResponseError } from './errors';
+import { createPlexHttp, transportFailure, type PlexHttpOptions } from './plex-http';
 
 /** A sign-in PIN: the code goes into Plex's sign-in URL, the id is polled until a token arrives. */
 export interface PlexPin {
@@ -110,12 +110,8 @@ export class PlexPinClient implements PlexPinApi {
 
   private classify(raw: unknown, request: string): Error {
     if (raw instanceof PlexError || raw instanceof Retryable) return raw;
-    if (isAxiosError(raw)) {
-      if (raw.code === 'ECONNABORTED' || raw.code === 'ETIMEDOUT') return new PlexTimeoutError(request, this.options.timeoutMs ?? 30_000);
-      // Only the code: an axios error's message or config would carry the headers.
-      const cause = raw.code ?? 'network error';
-      return new Retryable((attempts) => new PlexNetworkError(request, this.options.baseUrl, cause, attempts));
-    }
+    const transport = transportFailure(raw, request, this.options);
+    if (transport) return transport;
     return raw instanceof Error ? new PlexError(`${request} failed: ${raw.message}`) : new PlexError(`${request} failed`);
   }
 }

@@ -1,17 +1,15 @@
 import { Readable } from 'node:stream';
-import { type AxiosInstance, isAxiosError } from 'axios';
+import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
 import {
   PlexAlreadySharedError,
   PlexAuthError,
   PlexError,
-  PlexNetworkError,
   PlexNotFoundError,
   PlexRateLimitedError,
   PlexResponseError,
   PlexShareGoneError,
   PlexShareRequestError,
-  PlexTimeoutError,
 } from './errors';
 import { describeIssue, sharedServerSchema, toPlexShare, type PlexShare } from './schemas';
 import {
@@ -26,7 +24,7 @@ import {
 import { ConcurrencyLimiter } from '../http/concurrency-limiter';
 import { Retryable, withRetries } from '../http/retry';
 import { parseXmlStream, XmlSyntaxError, type XmlElementHandler } from './xml-stream';
-import { createPlexHttp, type PlexHttpOptions } from './plex-http';
+import { createPlexHttp, transportFailure, type PlexHttpOptions } from './plex-http';
 
 export type { PlexLibrary, PlexServerLibraries } from './plex-sharing.schemas';
 
@@ -215,16 +213,7 @@ export class PlexSharingClient implements PlexSharingApi {
   /** Sorts a failure into a typed error, retryable (connection failures) or final. */
   private classify(raw: unknown, request: string): Error {
     if (raw instanceof PlexError || raw instanceof Retryable) return raw;
-    if (isAxiosError(raw) || isNodeError(raw)) {
-      const code = (raw as { code?: string }).code ?? '';
-      const message = (raw as Error).message ?? '';
-      if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message)) {
-        return new PlexTimeoutError(request, this.timeoutMs);
-      }
-      const cause = code || message || 'network error';
-      return new Retryable((attempts) => new PlexNetworkError(request, this.options.baseUrl, cause, attempts));
-    }
-    return raw instanceof Error ? raw : new Error(String(raw));
+    return transportFailure(raw, request, { baseUrl: this.options.baseUrl, timeoutMs: this.timeoutMs }) ?? (raw instanceof Error ? raw : new Error(String(raw)));
   }
 }
 
@@ -286,6 +275,3 @@ function parseElement<S extends z.ZodTypeAny>(element: string, schema: S, attrib
   return parsed.data;
 }
 
-function isNodeError(error: unknown): boolean {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
-}
