@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { checkoutReference } from './checkout-reference';
 import { PaymentAuthError, PaymentHttpError, PaymentNetworkError, PaymentTimeoutError } from './errors';
 import { centsToMinorUnits } from './money';
-import { STRIPE_API_VERSION, type StripeOptions } from './stripe.client';
+import { createStripe, type StripeOptions } from './stripe.client';
 
 export interface CheckoutRequest {
   plexId: number;
@@ -32,17 +32,7 @@ export class StripeCheckoutClient {
 
   constructor(private readonly options: StripeOptions) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    const url = options.apiUrl ? new URL(options.apiUrl) : null;
-    this.stripe = new Stripe(options.secretKey, {
-      apiVersion: STRIPE_API_VERSION,
-      // A create is not retried blindly: the package sends an Idempotency-Key with its retries.
-      maxNetworkRetries: options.retries ?? 2,
-      timeout: this.timeoutMs,
-      telemetry: false,
-      ...(url
-        ? { host: url.hostname, port: url.port || (url.protocol === 'http:' ? 80 : 443), protocol: url.protocol === 'http:' ? ('http' as const) : ('https' as const) }
-        : {}),
-    });
+    this.stripe = createStripe(options, 2);
   }
 
   async createSession(request: CheckoutRequest): Promise<CheckoutSession> {

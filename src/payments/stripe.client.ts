@@ -47,16 +47,7 @@ export class StripeClient implements TransactionSource {
 
   constructor(private readonly options: StripeOptions) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    const url = options.apiUrl ? new URL(options.apiUrl) : null;
-    this.stripe = new Stripe(options.secretKey, {
-      apiVersion: STRIPE_API_VERSION,
-      maxNetworkRetries: options.retries ?? 3,
-      timeout: this.timeoutMs,
-      telemetry: false,
-      ...(url
-        ? { host: url.hostname, port: url.port || (url.protocol === 'http:' ? 80 : 443), protocol: url.protocol === 'http:' ? ('http' as const) : ('https' as const) }
-        : {}),
-    });
+    this.stripe = createStripe(options, 3);
   }
 
   async fetch(since: Date, until: Date): Promise<SourceFetch> {
@@ -231,4 +222,21 @@ function idOf(ref: string | { id?: string }): string {
 
 function seconds(d: Date): number {
   return Math.floor(d.getTime() / 1000);
+}
+
+/**
+ * The official package on the pinned API version, pointed at STRIPE_API_URL when one is set (a
+ * proxy or the test fake). Its own retries send an Idempotency-Key, so a create is never doubled.
+ */
+export function createStripe(options: StripeOptions, defaultRetries: number): Stripe {
+  const url = options.apiUrl ? new URL(options.apiUrl) : null;
+  return new Stripe(options.secretKey, {
+    apiVersion: STRIPE_API_VERSION,
+    maxNetworkRetries: options.retries ?? defaultRetries,
+    timeout: options.timeoutMs ?? 30_000,
+    telemetry: false,
+    ...(url
+      ? { host: url.hostname, port: url.port || (url.protocol === 'http:' ? 80 : 443), protocol: url.protocol === 'http:' ? ('http' as const) : ('https' as const) }
+      : {}),
+  });
 }
