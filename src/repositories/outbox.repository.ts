@@ -94,18 +94,7 @@ export class OutboxRepository {
   /** Entries neither done nor failed for good, oldest first. */
   async pending(kind: OutboxKind): Promise<OutboxItem[]> {
     const rows = await this.sql.query(`SELECT ${COLUMNS} FROM outbox WHERE kind = ? AND done_at IS NULL AND failure IS NULL ORDER BY id`, [kind]);
-    return rows.map((r) => ({
-      id: Number(r.id),
-      key: String(r.idempotency_key),
-      kind: r.kind as OutboxKind,
-      userId: r.user_id === null || r.user_id === undefined ? null : Number(r.user_id),
-      target: String(r.target),
-      payload: String(r.payload),
-      reason: String(r.reason),
-      createdAt: readDate(r.created_at) as Date,
-      attempts: Number(r.attempts),
-      lastAttemptAt: readDate(r.last_attempt_at),
-    }));
+    return rows.map(toItem);
   }
 
   /** The entry with this key and how it stands, or null when there is none. */
@@ -133,6 +122,14 @@ export class OutboxRepository {
 function withState(r: Record<string, unknown>): OutboxItem & { state: 'pending' | 'done' | 'failed'; failure: string | null } {
   const failure = (r.failure as string | null) ?? null;
   return {
+    ...toItem(r),
+    state: r.done_at !== null && r.done_at !== undefined ? 'done' : failure !== null ? 'failed' : 'pending',
+    failure,
+  };
+}
+
+function toItem(r: Record<string, unknown>): OutboxItem {
+  return {
     id: Number(r.id),
     key: String(r.idempotency_key),
     kind: r.kind as OutboxKind,
@@ -143,7 +140,5 @@ function withState(r: Record<string, unknown>): OutboxItem & { state: 'pending' 
     createdAt: readDate(r.created_at) as Date,
     attempts: Number(r.attempts),
     lastAttemptAt: readDate(r.last_attempt_at),
-    state: r.done_at !== null && r.done_at !== undefined ? 'done' : failure !== null ? 'failed' : 'pending',
-    failure,
   };
 }
