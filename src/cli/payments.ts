@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { formatTable, UsageError, unknownCommand, type CliArea, type CliContext } from './common';
 import type { DateFormat } from '../payments/csv-dates';
-import { decodeCsvBytes } from '../payments/paypal-csv';
+import { decodeCsvStream } from '../payments/paypal-csv';
 import { DomainError } from '../services/errors';
 import type { ImportSummary } from '../services/payments-import.service';
 import type { LifecycleRunResult } from '../services/lifecycle.service';
@@ -44,7 +44,7 @@ export const paymentsArea: CliArea = async ({ app, values, json, print, write, p
       if (!file) throw new UsageError('payments import needs the CSV file downloaded from PayPal (Activity > Download)');
       const format = values['date-format'];
       if (format !== undefined && format !== 'MDY' && format !== 'DMY') throw new UsageError('--date-format must be MDY (US: 1/31/2026) or DMY (31/01/2026)');
-      const summary = await app.payments.importCsv(readText(file), { dateFormat: format as DateFormat | undefined, dryRun: values['dry-run'] === true, onProgress });
+      const summary = await app.payments.importCsv(await openText(file), { dateFormat: format as DateFormat | undefined, dryRun: values['dry-run'] === true, onProgress });
       const access = summary.dryRun || summary.rejected.length > 0 ? null : await followPayments(app);
       if (json) print(access ? { ...summary, plexAccess: access } : summary);
       else write(formatImportSummary(summary) + formatAccess(access));
@@ -116,14 +116,30 @@ export const paymentsArea: CliArea = async ({ app, values, json, print, write, p
   }
 };
 
-function readText(file: string): string {
-  let data: Buffer;
+/**
+ * The file's text as it is read, never the whole file at once (a year of PayPal activity is tens
+ * of megabytes). Opened here, so a missing or unreadable file is named before the import starts.
+ */
+async function openText(file: string): Promise<AsyncIterable<string>> {
+  const cannotRead = (error: unknown) => new DomainError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  let handle: fs.promises.FileHandle | undefined;
   try {
-    data = fs.readFileSync(file);
+    handle = await fs.promises.open(file, 'r');
+    if ((await handle.stat()).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
   } catch (error) {
-    throw new DomainError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    await handle?.close();
+    throw cannotRead(error);
   }
-  return decodeCsvBytes(data);
+  const opened = handle;
+  async function* bytes(): AsyncGenerator<Uint8Array> {
+    try {
+      // The stream closes the file when it ends or is destroyed.
+      for await (const chunk of opened.createReadStream({ highWaterMark: 256 * 1024 })) yield chunk as Buffer;
+    } catch (error) {
+      throw cannotRead(error);
+    }
+  }
+  return decodeCsvStream(bytes());
 }
 
 export function formatImportSummary(s: ImportSummary): string {

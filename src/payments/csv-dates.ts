@@ -19,32 +19,60 @@ const ISO = /^(\d{4})-(\d{2})-(\d{2})$/;
  * Answers null when the file has no slash dates (DD.MM.YYYY and ISO dates need no choice).
  */
 export function detectDateFormat(samples: DateSample[], given?: DateFormat): DateFormat | null {
-  if (given) return given;
-  let dayFirst: DateSample | null = null;
-  let monthFirst: DateSample | null = null;
-  let slashDates = 0;
-  for (const sample of samples) {
+  const detector = new DateFormatDetector(given);
+  for (const sample of samples) detector.add(sample);
+  return detector.conclude();
+}
+
+/**
+ * detectDateFormat one sample at a time, for a file read as a stream: `decided` answers the format
+ * as soon as the samples so far prove it (only a later contradiction, which `conclude` reports,
+ * could change that), and `conclude` answers what detectDateFormat answers for all of them.
+ */
+export class DateFormatDetector {
+  private dayFirst: DateSample | null = null;
+  private monthFirst: DateSample | null = null;
+  private firstSlash: DateSample | null = null;
+
+  constructor(private readonly given?: DateFormat) {}
+
+  add(sample: DateSample): void {
+    if (this.given || (this.dayFirst && this.monthFirst)) return;
     const m = SLASH.exec(sample.text.trim());
-    if (!m) continue;
-    slashDates++;
+    if (!m) return;
+    this.firstSlash ??= sample;
     const a = Number(m[1]);
     const b = Number(m[2]);
-    if (a > 12 && b <= 12) dayFirst ??= sample;
-    if (b > 12 && a <= 12) monthFirst ??= sample;
+    if (a > 12 && b <= 12) this.dayFirst ??= sample;
+    if (b > 12 && a <= 12) this.monthFirst ??= sample;
   }
-  if (slashDates === 0) return null;
-  if (dayFirst && monthFirst) {
+
+  /** The format the samples so far prove (or the admin's), undefined while it is open. */
+  get decided(): DateFormat | undefined {
+    if (this.given) return this.given;
+    if (this.dayFirst && !this.monthFirst) return 'DMY';
+    if (this.monthFirst && !this.dayFirst) return 'MDY';
+    return undefined;
+  }
+
+  /** After the last sample: the format, null without slash dates; throws when it cannot be told. */
+  conclude(): DateFormat | null {
+    if (this.given) return this.given;
+    if (!this.firstSlash) return null;
+    const { dayFirst, monthFirst } = this;
+    if (dayFirst && monthFirst) {
+      throw new CsvFormatError(
+        `the dates contradict each other: "${dayFirst.text}" (line ${dayFirst.line}) can only be DD/MM/YYYY but "${monthFirst.text}" ` +
+          `(line ${monthFirst.line}) only M/D/YYYY. Check the file; nothing was imported.`,
+      );
+    }
+    if (dayFirst) return 'DMY';
+    if (monthFirst) return 'MDY';
     throw new CsvFormatError(
-      `the dates contradict each other: "${dayFirst.text}" (line ${dayFirst.line}) can only be DD/MM/YYYY but "${monthFirst.text}" ` +
-        `(line ${monthFirst.line}) only M/D/YYYY. Check the file; nothing was imported.`,
+      `cannot tell whether the dates are M/D/YYYY (US accounts) or DD/MM/YYYY (UK/EU accounts): every date reads both ways ` +
+        `(e.g. "${this.firstSlash.text}"). Import it again choosing the date format (MDY for month first, DMY for day first: --date-format in the CLI, date-format in /payments import). Nothing was imported.`,
     );
   }
-  if (dayFirst) return 'DMY';
-  if (monthFirst) return 'MDY';
-  throw new CsvFormatError(
-    `cannot tell whether the dates are M/D/YYYY (US accounts) or DD/MM/YYYY (UK/EU accounts): every date reads both ways ` +
-      `(e.g. "${samples.find((s) => SLASH.test(s.text.trim()))!.text}"). Import it again choosing the date format (MDY for month first, DMY for day first: --date-format in the CLI, date-format in /payments import). Nothing was imported.`,
-  );
 }
 
 export interface CalendarDate {
@@ -137,21 +165,33 @@ function ianaOffset(formatter: Intl.DateTimeFormat, instant: number): number {
 }
 
 /**
+ * The offset, in minutes east of UTC, of a Time Zone cell that names one offset whatever the date:
+ * no zone (UTC), an abbreviation (PST, CEST) or an offset (GMT+01:00, UTC-8, +0100). Null for
+ * anything else (an IANA name, whose offset depends on the date, or an unknown zone).
+ */
+export function fixedOffset(zone: string | undefined): number | null {
+  const z = (zone ?? '').trim();
+  if (z === '') return 0;
+  const abbreviation = ABBREVIATIONS[z.toUpperCase()];
+  if (abbreviation !== undefined) return abbreviation;
+  const offset = /^(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(z);
+  if (offset) {
+    const minutes = (Number(offset[2]) * 60 + Number(offset[3] ?? 0)) * (offset[1] === '-' ? -1 : 1);
+    if (Math.abs(minutes) <= 14 * 60) return minutes;
+  }
+  return null;
+}
+
+/**
  * The instant of a local date and time in PayPal's Time Zone cell: an abbreviation (PST, CEST),
  * an offset (GMT+01:00, UTC-8, +0100) or an IANA name (Europe/Berlin). A file without the
  * column is read as UTC. Answers a reason when the zone is unknown.
  */
 export function toInstant(date: CalendarDate, time: ClockTime, zone: string | undefined): Date | string {
   const local = Date.UTC(date.year, date.month - 1, date.day, time.hour, time.minute, time.second);
+  const fixed = fixedOffset(zone);
+  if (fixed !== null) return new Date(local - fixed * 60_000);
   const z = (zone ?? '').trim();
-  if (z === '') return new Date(local);
-  const abbreviation = ABBREVIATIONS[z.toUpperCase()];
-  if (abbreviation !== undefined) return new Date(local - abbreviation * 60_000);
-  const offset = /^(?:GMT|UTC)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$/i.exec(z);
-  if (offset) {
-    const minutes = (Number(offset[2]) * 60 + Number(offset[3] ?? 0)) * (offset[1] === '-' ? -1 : 1);
-    if (Math.abs(minutes) <= 14 * 60) return new Date(local - minutes * 60_000);
-  }
   const formatter = z.includes('/') ? ianaFormatter(z) : null;
   if (!formatter) return `time zone "${zone}" is not known: use an abbreviation such as PST or CET, an offset such as GMT+01:00, or a name such as Europe/Berlin`;
   // The offset at the local time read as UTC, then corrected once for a DST change in between.

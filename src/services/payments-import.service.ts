@@ -44,12 +44,13 @@ const SOURCE_OF: Record<TransactionSource['name'], ImportedTransaction['source']
 export class PaymentsImportService {
   constructor(private readonly deps: PaymentsImportDeps) {}
 
-  async importCsv(text: string, options: { dateFormat?: DateFormat; dryRun?: boolean; onProgress?: ProgressListener } = {}): Promise<ImportSummary> {
+  /** `source`: the file's text, or its text in chunks as it is read (decodeCsvStream), which never holds the whole file. */
+  async importCsv(source: string | AsyncIterable<string>, options: { dateFormat?: DateFormat; dryRun?: boolean; onProgress?: ProgressListener } = {}): Promise<ImportSummary> {
     const started = Date.now();
     const dryRun = options.dryRun ?? false;
     const onProgress = options.onProgress ?? noProgress;
     onProgress({ phase: 'reading the file', done: 0, total: 1 });
-    const parsed = await parsePayPalCsv(text, { dateFormat: options.dateFormat });
+    const parsed = await parsePayPalCsv(source, { dateFormat: options.dateFormat });
     onProgress({ phase: 'reading the file', done: 1, total: 1 });
     // Reading a big file holds the event loop: let interactions that arrived meanwhile be answered.
     await nextTurn();

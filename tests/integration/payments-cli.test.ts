@@ -105,4 +105,17 @@ describe.each(DATABASE_KINDS)('the payments CLI on %s', (kind) => {
     const missing = await runCli(['payments', 'import', fixture('nope.csv')], env);
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: cannot read .*nope\.csv: ENOENT/) });
   });
+
+  it('reads the file as it streams: a UTF-16 copy reads as the UTF-8 file does, a directory is named', async () => {
+    await ok(['plans', 'create', '--name', 'Monthly', '--duration', '1m', '--price', '10.00', '--default']);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smb-csv-'));
+    const unicode = path.join(dir, 'unicode-text.csv');
+    // The fixture starts with a BOM: in UTF-16LE that is FF FE, the mark the reader looks for.
+    fs.writeFileSync(unicode, Buffer.from(fs.readFileSync(fixture('us-activity.csv'), 'utf8'), 'utf16le'));
+    const preview = (file: string) => ok(['payments', 'import', file, '--date-format', 'MDY', '--dry-run', '--json']).then((out) => ({ ...JSON.parse(out), durationMs: 0 }));
+    const fromUtf8 = await preview(fixture('us-activity.csv'));
+    expect(fromUtf8).toMatchObject({ imported: 7, rejected: [] });
+    expect(await preview(unicode)).toEqual(fromUtf8);
+    expect(await runCli(['payments', 'import', dir], env)).toMatchObject({ code: 1, stderr: expect.stringMatching(/^error: cannot read .*: EISDIR/) });
+  });
 });

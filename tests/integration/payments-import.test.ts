@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CsvFormatError } from '../../src/payments/errors';
+import { generateCsv } from '../bench/payments';
 import { DATABASE_KINDS } from '../support/databases';
 import { T0 } from '../support/harness';
 import { paypalCsv, SMALL_USERS, startPaymentsHarness, type PaymentsHarness } from '../support/payments';
@@ -198,6 +199,22 @@ describe.each(DATABASE_KINDS)('payments import from PayPal CSV on %s', (kind) =>
     await expect(h.app.payments.importCsv(fixture('ambiguous-dates.csv'))).rejects.toThrow(CsvFormatError);
     expect(await h.snapshot()).toEqual(before);
   });
+
+  it('refuses a 50,000-row file whose one bad row is near its end: nothing of the rows before it is applied', async () => {
+    const before = await h.snapshot();
+    const lines = generateCsv(50_000, 100).split('\r\n');
+    // Line 49,999 (the header is line 1): its Gross, the 8th cell, becomes words.
+    const cells = lines[49_998]!.split('","');
+    cells[7] = 'ten dollars';
+    lines[49_998] = cells.join('","');
+    const summary = await h.app.payments.importCsv(lines.join('\r\n'), { dateFormat: 'MDY' });
+    expect(summary.rejected).toEqual([{ line: 49_999, reason: 'amount "ten dollars" in Gross is not an amount like 1,560.00 or 1.560,00' }]);
+    expect(summary).toMatchObject({ imported: 0, matched: 0, unmatched: 0, pending: 0, refundsFlagged: 0 });
+    // Read alone, the rows before it would have been kept as unmatched payments: none is.
+    expect(await h.snapshot()).toEqual(before);
+    expect(await h.q('SELECT id FROM unmatched_payments')).toEqual([]);
+    expect(await h.q('SELECT id FROM payment_events')).toEqual([]);
+  }, 60_000);
 
   it('previews with dryRun: the same summary, nothing written', async () => {
     await setSubscription(SMALL_USERS.zoe, 'I-JSE05VWSMN55');
