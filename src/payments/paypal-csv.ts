@@ -310,6 +310,9 @@ class RowReader {
     return isIsoCurrency(code) ? code : null;
   }, 1_000);
   private readonly status = remembered(normalizePayPalStatus, 1_000);
+  // Subscribers pay month after month: one string per payer kept, not one per row.
+  private readonly email = remembered((text: string) => text, 50_000);
+  private readonly name = remembered((text: string) => text.trim(), 50_000);
   private readonly kinds = new Map<string, ReturnType<typeof classifyPayPal>>();
 
   constructor(
@@ -371,12 +374,16 @@ class RowReader {
       amountCents: Math.abs(gross),
       currency,
       payerEmail: counterparty || null,
-      payerName: cell('name').trim() || null,
+      payerName: this.name(cell('name')) || null,
       subscriptionId,
       referenceTransactionId: subscriptionId === null && reference ? reference : null,
       line,
     });
-    if (checked.ok) result.transactions.push(checked.value);
+    if (checked.ok) {
+      const tx = checked.value;
+      if (tx.payerEmail) tx.payerEmail = this.email(tx.payerEmail);
+      result.transactions.push(tx);
+    }
     else result.rejected.push({ line, reason: checked.reason });
   }
 

@@ -76,6 +76,12 @@ export class PaymentImportRepository {
     );
   }
 
+  /** Which of these transaction IDs are recorded as payments already (voided ones too): IDs only, for telling duplicates. */
+  async recordedTransactionIds(ids: string[]): Promise<Set<string>> {
+    const rows = await this.sql.queryIn((inList) => `SELECT transaction_id FROM payments WHERE transaction_id IN (${inList})`, ids);
+    return new Set(rows.map((r) => String(r.transaction_id)));
+  }
+
   /** Which users' payments carry each subscription ID. */
   async subscriptionHolders(subscriptionIds: string[]): Promise<Map<string, Set<number>>> {
     const rows = await this.sql.queryIn(

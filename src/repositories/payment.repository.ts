@@ -31,10 +31,18 @@ const SELECT_WITH_PLAN = `SELECT p.id, p.user_id, p.plan_id, pl.name AS plan_nam
        p.subscription_id, p.transaction_id, p.source, p.is_default, p.paid_at, p.voided_at, p.created_at, p.updated_at
   FROM payments p JOIN plans pl ON pl.id = p.plan_id`;
 
+/** As many as one multi-row statement takes (Sql's own batch size). */
+const PAYMENTS_PER_BATCH = 1000;
+
 export class PaymentRepository {
   constructor(private readonly sql: Sql) {}
 
   async insertMany(payments: NewPayment[], now: Date): Promise<void> {
+    // The rows of one statement at a time: an import of 50,000 payments never holds all of them as SQL values.
+    for (let at = 0; at < payments.length; at += PAYMENTS_PER_BATCH) await this.insertBatch(payments.slice(at, at + PAYMENTS_PER_BATCH), now);
+  }
+
+  private async insertBatch(payments: NewPayment[], now: Date): Promise<void> {
     await this.sql.insertMany(
       'payments',
       [

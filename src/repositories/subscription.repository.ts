@@ -55,10 +55,11 @@ export class SubscriptionRepository {
   /** Every user with their payments and shares: three queries whatever the number of users. */
   async loadAll(): Promise<SubscriptionUser[]> {
     const users = await this.sql.query(`SELECT ${USER_COLUMNS} FROM users u ORDER BY u.id`);
-    const payments = await this.sql.query(
-      `SELECT p.id, p.user_id, pl.name AS plan_name, p.starts_at, p.ends_at, p.subscription_id
-         FROM payments p JOIN plans pl ON pl.id = p.plan_id WHERE p.voided_at IS NULL`,
-    );
+    // Every payment ever made (an import adds tens of thousands): the plan's name is looked up
+    // rather than joined, so each plan's name is one string, not one per payment.
+    const planNames = new Map((await this.sql.query('SELECT id, name FROM plans')).map((r) => [Number(r.id), String(r.name)]));
+    const payments = await this.sql.query('SELECT id, user_id, plan_id, starts_at, ends_at, subscription_id FROM payments WHERE voided_at IS NULL');
+    for (const p of payments) p.plan_name = planNames.get(Number(p.plan_id));
     const shares = await this.sql.query(
       `SELECT s.id, s.user_id, s.plex_share_id, s.pending, s.all_libraries, s.libraries, m.machine_identifier, m.name AS server_name
          FROM shared_servers s JOIN media_servers m ON m.id = s.server_id
@@ -178,12 +179,21 @@ function assemble(users: Record<string, unknown>[], payments: Record<string, unk
     byId.set(user.id, user);
     out.push(user);
   }
+  // Renewals stack (one payment starts when the one before ends) and default payments share their
+  // dates: one Date per instant, not two per payment. Nothing changes a Date in place.
+  const instants = new Map<number | string, Date>();
+  const instant = (v: unknown): Date => {
+    const key = v instanceof Date ? v.getTime() : String(v);
+    let date = instants.get(key);
+    if (!date) instants.set(key, (date = readDate(v) as Date));
+    return date;
+  };
   for (const r of payments) {
     byId.get(Number(r.user_id))?.payments.push({
       id: Number(r.id),
       planName: String(r.plan_name),
-      startsAt: readDate(r.starts_at) as Date,
-      endsAt: readDate(r.ends_at) as Date,
+      startsAt: instant(r.starts_at),
+      endsAt: instant(r.ends_at),
       subscriptionId: (r.subscription_id as string | null) ?? null,
     });
   }

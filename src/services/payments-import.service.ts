@@ -228,7 +228,11 @@ export class PaymentsImportService {
     return pending && pending.getTime() < cursor.getTime() ? pending : cursor;
   }
 
-  /** Loads what matching needs in a few batched queries, decides, then writes in batches. */
+  /**
+   * Loads what matching needs in a few batched queries, decides, then writes in batches. What
+   * deciding needed (the users, their periods, the transactions themselves) is let go before the
+   * writing: with 50,000 transactions that is most of the import's memory.
+   */
   private async apply(
     repos: Repositories,
     transactions: ImportedTransaction[],
@@ -237,16 +241,36 @@ export class PaymentsImportService {
     onProgress: ProgressListener,
   ): Promise<void> {
     const now = this.deps.clock.now();
-    onProgress({ phase: 'matching', done: 0, total: transactions.length });
+    const total = transactions.length;
+    onProgress({ phase: 'matching', done: 0, total });
+    const { writes, payments } = await this.decide(repos, transactions, summary, now);
+    // The list is the caller's, read once: emptied, its transactions can go before the writing.
+    transactions.length = 0;
+    onProgress({ phase: 'matching', done: total, total });
+    if (dryRun) return;
+    await this.write(repos, writes, payments, now);
+    onProgress({ phase: 'writing', done: total, total });
+  }
+
+  /** What the transactions become, and the recorded payments they refer to (for linking). */
+  private async decide(
+    repos: Repositories,
+    transactions: ImportedTransaction[],
+    summary: ImportSummary,
+    now: Date,
+  ): Promise<{ writes: ImportWrites; payments: Map<string, { id: number; userId: number }> }> {
     const ids = unique(transactions.map((t) => t.transactionId));
     const references = unique(transactions.map((t) => t.referenceTransactionId).filter((r): r is string => r !== null));
-    const payments = await repos.paymentImport.paymentsByTransactionId(unique([...ids, ...references]));
+    // What was already given back of the payments these refer to: partial refunds add up.
+    const refunded = unique([...references, ...transactions.filter((t) => t.kind === 'payment' && t.status === 'reversed').map((t) => t.transactionId)]);
+    // A re-imported file repeats tens of thousands of recorded payments: their IDs tell the
+    // duplicates, and only the payments refunds and reversals refer to are read whole.
+    const recorded = await repos.paymentImport.recordedTransactionIds(ids);
+    const payments = await repos.paymentImport.paymentsByTransactionId(refunded);
     const unmatched = await repos.unmatchedPayments.findByTransactionIds(ids);
     // Only refunds, reversals and payments that came back reversed can already be events.
     const eventIds = unique(transactions.filter((t) => t.kind !== 'payment' || t.status === 'reversed').map((t) => t.transactionId));
     const events = await repos.paymentEvents.findByTransactionIds(eventIds);
-    // What was already given back of the payments these refer to: partial refunds add up.
-    const refunded = unique([...references, ...transactions.filter((t) => t.kind === 'payment' && t.status === 'reversed').map((t) => t.transactionId)]);
     const refunds = new Map<string, Map<string, { amountCents: number; currency: string; status: ImportStatus }>>();
     for (const e of await repos.paymentEvents.findByReferences(refunded)) {
       const reference = e.referenceTransactionId!;
@@ -282,6 +306,7 @@ export class PaymentsImportService {
         plans,
         periodsByUser,
         payments: new Map([...payments].map(([id, p]) => [id, { userId: p.userId, amountCents: p.amountCents, currency: p.currency, startsAt: p.startsAt, endsAt: p.endsAt, voided: p.voided }])),
+        recorded,
         unmatched: new Map(unmatched.map((u) => [u.transactionId, { status: u.status, paymentId: u.paymentId }])),
         events: new Map(events.map((e) => [e.transactionId, { status: e.status }])),
         refunds,
@@ -289,10 +314,7 @@ export class PaymentsImportService {
       summary,
       now,
     );
-    onProgress({ phase: 'matching', done: transactions.length, total: transactions.length });
-    if (dryRun) return;
-    await this.write(repos, writes, payments, now);
-    onProgress({ phase: 'writing', done: transactions.length, total: transactions.length });
+    return { writes, payments };
   }
 
   private async write(repos: Repositories, writes: ImportWrites, known: Map<string, { id: number; userId: number }>, now: Date): Promise<void> {

@@ -16,16 +16,24 @@ export interface ImportContext {
   matcher: UserMatcher;
   plans: PlanRow[];
   periodsByUser: Map<number, PeriodRow[]>;
-  /** Payments by transaction ID, voided ones included (grows as the import decides). */
+  /**
+   * Payments by transaction ID, voided ones included: the recorded ones that refunds and
+   * reversals of this import refer to, and the ones it creates (grows as the import decides).
+   */
   payments: Map<string, KnownPayment>;
+  /** Transaction IDs of the import already recorded as payments: duplicates (their details are not needed). */
+  recorded: Set<string>;
   unmatched: Map<string, Pick<UnmatchedFields, 'status' | 'paymentId'>>;
   events: Map<string, { status: ImportStatus }>;
   /** The refunds and reversals of each payment (by its transaction ID), by their own transaction ID. */
   refunds: Map<string, Map<string, Money & { status: ImportStatus }>>;
 }
 
-/** A payment already recorded, as refunds and duplicates need it. */
-export type KnownPayment = Omit<RecordedPayment, 'id'>;
+/**
+ * A payment already recorded, as refunds and duplicates need it; a payment this import creates is
+ * its own NewPayment (one object per payment, whatever looks at it: 50,000 of them add up).
+ */
+export type KnownPayment = Omit<RecordedPayment, 'id' | 'voided'> & { voided?: boolean };
 
 /** The writes an import decided on; `link` marks rows whose payment ID is known only once the payments are inserted. */
 export interface ImportWrites {
@@ -173,7 +181,7 @@ export function decideImport(transactions: ImportedTransaction[], ctx: ImportCon
       continue;
     }
     const held = ctx.unmatched.get(tx.transactionId);
-    if (ctx.payments.has(tx.transactionId) || (held && held.paymentId !== null)) {
+    if (ctx.payments.has(tx.transactionId) || ctx.recorded.has(tx.transactionId) || (held && held.paymentId !== null)) {
       // Already a payment. One that came back Reversed gave its money back: it is taken back, and said so.
       if (tx.status === 'reversed' && ctx.payments.has(tx.transactionId)) flag(tx, 'reversal', tx.transactionId, true);
       else summary.duplicatesSkipped++;
@@ -219,7 +227,7 @@ export function decideImport(transactions: ImportedTransaction[], ctx: ImportCon
     const user = match.user;
     const periods = ctx.periodsByUser.get(user.id) ?? [];
     const { startsAt, endsAt } = periodFor(user, periods, plan.plan, tx.occurredAt);
-    const payment: NewPayment = {
+    const payment: NewPayment & { paidAt: Date } = {
       userId: user.id,
       planId: plan.plan.id,
       startsAt,
@@ -234,9 +242,10 @@ export function decideImport(transactions: ImportedTransaction[], ctx: ImportCon
     };
     writes.payments.push(payment);
     created.set(tx.transactionId, payment);
-    periods.push({ userId: user.id, planId: plan.plan.id, startsAt, endsAt, subscriptionId: tx.subscriptionId, transactionId: tx.transactionId, paidAt: tx.occurredAt });
+    // The same object is the user's new period and the payment refunds look up.
+    periods.push(payment);
     ctx.periodsByUser.set(user.id, periods);
-    ctx.payments.set(tx.transactionId, { userId: user.id, amountCents: tx.amountCents, currency: tx.currency, startsAt, endsAt, voided: false });
+    ctx.payments.set(tx.transactionId, payment);
     if (tx.subscriptionId) ctx.matcher.recordSubscription(tx.subscriptionId, user.id);
     // What was held for it (pending before, or unmatched until the admin set the email) is resolved by this payment.
     if (held) hold(tx, held.status === 'pending' ? 'completed after being pending' : `matched later by ${match.rule}`, true);
