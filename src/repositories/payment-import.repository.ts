@@ -1,4 +1,5 @@
 import type { UserClass } from '../../entities';
+import { sharedInstants } from './instants';
 import { readDate, type Sql } from './sql';
 
 /** What matching knows of a user. */
@@ -105,14 +106,15 @@ export class PaymentImportRepository {
           WHERE voided_at IS NULL AND user_id IN (${inList}) ORDER BY starts_at, id`,
       userIds,
     );
+    const instant = sharedInstants();
     return rows.map((r) => ({
       userId: Number(r.user_id),
       planId: Number(r.plan_id),
-      startsAt: readDate(r.starts_at) as Date,
-      endsAt: readDate(r.ends_at) as Date,
+      startsAt: instant(r.starts_at) as Date,
+      endsAt: instant(r.ends_at) as Date,
       subscriptionId: (r.subscription_id as string | null) ?? null,
       transactionId: (r.transaction_id as string | null) ?? null,
-      paidAt: readDate(r.paid_at),
+      paidAt: instant(r.paid_at),
     }));
   }
 

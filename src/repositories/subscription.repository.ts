@@ -1,4 +1,5 @@
 import type { UserClass } from '../../entities';
+import { sharedInstants } from './instants';
 import { readBool, readDate, type Sql } from './sql';
 
 export interface SubscriptionPayment {
@@ -45,6 +46,9 @@ export interface SubscriptionUser {
   shares: SubscriptionShare[];
 }
 
+/** Payments read per statement by loadAll. */
+const PAYMENTS_PAGE = 10_000;
+
 const USER_COLUMNS = `u.id, u.plex_id, u.title, u.username, u.class, u.discord_id, u.removed_at, u.dms_closed_at, u.discord_missing_at,
   u.plex_removal_due_at, u.plex_removal_error, u.plex_removed_at, u.plex_removed_end_at, u.plex_access_error, u.plex_reduced_at`;
 
@@ -55,18 +59,30 @@ export class SubscriptionRepository {
   /** Every user with their payments and shares: three queries whatever the number of users. */
   async loadAll(): Promise<SubscriptionUser[]> {
     const users = await this.sql.query(`SELECT ${USER_COLUMNS} FROM users u ORDER BY u.id`);
-    // Every payment ever made (an import adds tens of thousands): the plan's name is looked up
-    // rather than joined, so each plan's name is one string, not one per payment.
+    // Every payment ever made (an import adds tens of thousands), read in pages so that each
+    // page's raw rows are gone before the next; the plan's name is looked up rather than joined,
+    // so each plan's name is one string, not one per payment.
     const planNames = new Map((await this.sql.query('SELECT id, name FROM plans')).map((r) => [Number(r.id), String(r.name)]));
-    const payments = await this.sql.query('SELECT id, user_id, plan_id, starts_at, ends_at, subscription_id FROM payments WHERE voided_at IS NULL');
-    for (const p of payments) p.plan_name = planNames.get(Number(p.plan_id));
+    const byId = assemble(users, [], []);
+    const add = paymentAdder(new Map(byId.map((u) => [u.id, u])));
+    for (let after = 0; ; ) {
+      const page = await this.sql.query(
+        `SELECT id, user_id, plan_id, starts_at, ends_at, subscription_id FROM payments WHERE voided_at IS NULL AND id > ? ORDER BY id LIMIT ${PAYMENTS_PAGE}`,
+        [after],
+      );
+      for (const p of page) p.plan_name = planNames.get(Number(p.plan_id));
+      add(page);
+      if (page.length < PAYMENTS_PAGE) break;
+      after = Number(page[page.length - 1]!.id);
+    }
     const shares = await this.sql.query(
       `SELECT s.id, s.user_id, s.plex_share_id, s.pending, s.all_libraries, s.libraries, m.machine_identifier, m.name AS server_name
          FROM shared_servers s JOIN media_servers m ON m.id = s.server_id
         WHERE m.enabled = ?`,
       [true],
     );
-    return assemble(users, payments, shares);
+    addShares(new Map(byId.map((u) => [u.id, u])), shares);
+    return byId;
   }
 
   /** One user, the same shape: for reconciling right after an admin's edit. */
@@ -179,24 +195,28 @@ function assemble(users: Record<string, unknown>[], payments: Record<string, unk
     byId.set(user.id, user);
     out.push(user);
   }
-  // Renewals stack (one payment starts when the one before ends) and default payments share their
-  // dates: one Date per instant, not two per payment. Nothing changes a Date in place.
-  const instants = new Map<number | string, Date>();
-  const instant = (v: unknown): Date => {
-    const key = v instanceof Date ? v.getTime() : String(v);
-    let date = instants.get(key);
-    if (!date) instants.set(key, (date = readDate(v) as Date));
-    return date;
+  paymentAdder(byId)(payments);
+  addShares(byId, shares);
+  return out;
+}
+
+/** Adds payment rows to their users, one Date per instant across all the rows it is given. */
+function paymentAdder(byId: Map<number, SubscriptionUser>): (payments: Record<string, unknown>[]) => void {
+  const instant = sharedInstants();
+  return (payments) => {
+    for (const r of payments) {
+      byId.get(Number(r.user_id))?.payments.push({
+        id: Number(r.id),
+        planName: String(r.plan_name),
+        startsAt: instant(r.starts_at) as Date,
+        endsAt: instant(r.ends_at) as Date,
+        subscriptionId: (r.subscription_id as string | null) ?? null,
+      });
+    }
   };
-  for (const r of payments) {
-    byId.get(Number(r.user_id))?.payments.push({
-      id: Number(r.id),
-      planName: String(r.plan_name),
-      startsAt: instant(r.starts_at),
-      endsAt: instant(r.ends_at),
-      subscriptionId: (r.subscription_id as string | null) ?? null,
-    });
-  }
+}
+
+function addShares(byId: Map<number, SubscriptionUser>, shares: Record<string, unknown>[]): void {
   for (const r of shares) {
     byId.get(Number(r.user_id))?.shares.push({
       id: Number(r.id),
@@ -208,5 +228,4 @@ function assemble(users: Record<string, unknown>[], payments: Record<string, unk
       libraries: JSON.parse(String(r.libraries)) as string[],
     });
   }
-  return out;
 }
