@@ -35,6 +35,11 @@ export interface ImportContext {
  */
 export type KnownPayment = Omit<RecordedPayment, 'id' | 'voided'> & { voided?: boolean };
 
+/** A payment this import creates (it is its own NewPayment), not one recorded before. */
+function createdHere(payment: KnownPayment): payment is KnownPayment & NewPayment {
+  return 'planId' in payment;
+}
+
 /** The writes an import decided on; `link` marks rows whose payment ID is known only once the payments are inserted. */
 export interface ImportWrites {
   /** New payments, already voided or moved when a refund in the same import says so. */
@@ -55,8 +60,6 @@ export interface ImportWrites {
  */
 export function decideImport(transactions: ImportedTransaction[], ctx: ImportContext, summary: ImportSummary, now: Date): ImportWrites {
   const writes: ImportWrites = { payments: [], unmatched: [], events: [], voids: [], moves: new Map() };
-  /** Payments created by this import, to void or move before they are written. */
-  const created = new Map<string, NewPayment>();
   const day = (d: Date) => d.toISOString().slice(0, 10);
   const ordered = [...transactions].sort((a, b) => a.occurredAt.getTime() - b.occurredAt.getTime() || (a.line ?? 0) - (b.line ?? 0));
   const notice = (tx: ImportedTransaction, kind: ImportNotice['kind'], message: string) =>
@@ -86,17 +89,15 @@ export function decideImport(transactions: ImportedTransaction[], ctx: ImportCon
   /** Voids a payment and moves the user's later payments back into the time it freed. */
   const takeBack = (reference: string, original: KnownPayment) => {
     original.voided = true;
-    const fresh = created.get(reference);
-    if (fresh) fresh.voidedAt = now;
+    // One this import creates is written voided; one recorded before is voided in the database.
+    if (createdHere(original)) original.voidedAt = now;
     else writes.voids.push(reference);
     const remaining = (ctx.periodsByUser.get(original.userId) ?? []).filter((p) => p.transactionId !== reference);
     const { periods, moves } = restackAfterVoid(remaining, original.startsAt, ctx.plans);
     ctx.periodsByUser.set(original.userId, periods);
     for (const m of moves) {
-      const moved = created.get(m.transactionId);
-      if (moved) Object.assign(moved, { startsAt: m.startsAt, endsAt: m.endsAt });
-      else writes.moves.set(m.transactionId, { startsAt: m.startsAt, endsAt: m.endsAt });
       const known = ctx.payments.get(m.transactionId);
+      if (!known || !createdHere(known)) writes.moves.set(m.transactionId, { startsAt: m.startsAt, endsAt: m.endsAt });
       if (known) Object.assign(known, { startsAt: m.startsAt, endsAt: m.endsAt });
     }
     return moves;
@@ -241,7 +242,6 @@ export function decideImport(transactions: ImportedTransaction[], ctx: ImportCon
       paidAt: tx.occurredAt,
     };
     writes.payments.push(payment);
-    created.set(tx.transactionId, payment);
     // The same object is the user's new period and the payment refunds look up.
     periods.push(payment);
     ctx.periodsByUser.set(user.id, periods);
