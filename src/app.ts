@@ -22,6 +22,7 @@ import { configuredSources } from './payments/configured-sources';
 import { StripeCheckoutClient } from './payments/stripe-checkout.client';
 import { PayService } from './services/pay.service';
 import { SharedServersSyncService } from './services/shared-servers-sync.service';
+import { StatsService } from './services/stats.service';
 import { UserAdminService } from './services/user-admin.service';
 import { UsersSyncService } from './services/users-sync.service';
 import { version } from '../package.json';
@@ -61,6 +62,8 @@ export interface App {
   pay: PayService;
   /** A member's own view and their Plex sign-in (needs no owner token). */
   members: MemberService;
+  /** The numbers behind /stats and `stats`: users by status, revenue, new and lost subscribers. */
+  stats: StatsService;
   close(): Promise<void>;
 }
 
@@ -137,6 +140,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       discord: discordSide,
     }),
     members,
+    stats: new StatsService(store, clock, config.REMOVE_AFTER_DAYS),
     close: () => {
       members.close();
       return store.close();

@@ -15,6 +15,7 @@ import { PlexRemovalRepository } from './plex-removal.repository';
 import { ServerRepository } from './server.repository';
 import { SharedServerRepository } from './shared-server.repository';
 import { Sql } from './sql';
+import { StatsRepository } from './stats.repository';
 import { SubscriptionRepository } from './subscription.repository';
 import { SyncRunRepository } from './sync-run.repository';
 import { UnmatchedPaymentRepository } from './unmatched-payment.repository';
@@ -39,6 +40,7 @@ export interface Repositories {
   planAccess: PlanAccessRepository;
   invites: InviteRepository;
   planRenew: PlanRenewRepository;
+  stats: StatsRepository;
 }
 
 /**
@@ -107,6 +109,7 @@ export class Store {
       planAccess: new PlanAccessRepository(sql),
       invites: new InviteRepository(sql),
       planRenew: new PlanRenewRepository(sql),
+      stats: new StatsRepository(sql),
     };
   }
 }
