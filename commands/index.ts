@@ -6,6 +6,7 @@ import { paymentsCommand } from './payments';
 import { planCommand } from './plan';
 import { serverCommand } from './server';
 import { sharedServersCommand } from './shared-servers';
+import { statsCommand } from './stats';
 import { subscriptionCommand } from './subscription';
 import { syncSharedServersCommand } from './sync-shared-servers';
 import { syncUsersCommand } from './sync-users';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly SlashCommand[] = [
   paymentsCommand,
   expiringCommand,
   lifecycleCommand,
+  statsCommand,
   inviteCommand,
   subscriptionCommand,
   linkCommand,

@@ -10,6 +10,7 @@ import { plansArea } from './plans';
 import { serversArea } from './servers';
 import { syncArea } from './sync';
 import { sharedServersArea, usersArea } from './users';
+import { statsArea } from './stats';
 import { ConfigError, loadConfig } from '../config/config';
 import { openDatabase } from '../database/data-source';
 import { PlexError } from '../plex/errors';
@@ -63,6 +64,9 @@ const USAGE = `Usage: streams-manager <command>
                                             with a payment on that plan
   invite list [--json]                      invites not accepted yet
   invite cancel <plexId-or-email> [--json]  unshare a pending invite
+  stats [--json] [--png FILE]               users by status, revenue per month and currency, new and
+                                            lost subscribers, expiries in the next 30 days; --png
+                                            writes the chart (revenue and active subscribers)
 
 Configuration comes from the environment and .env (see .env.example).`;
 
@@ -101,6 +105,7 @@ export async function main(argv: string[]): Promise<number> {
       until: { type: 'string' },
       url: { type: 'string' },
       'stripe-price': { type: 'string' },
+      png: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -135,6 +140,7 @@ const AREAS: Record<string, CliArea> = {
   expiring: lifecycleArea,
   payments: paymentsArea,
   invite: invitesArea,
+  stats: statsArea,
 };
 
 async function run(app: App, group: string, action: string | undefined, rest: string[], values: Values): Promise<number> {
