@@ -779,4 +779,30 @@ describe('fake Discord body limits: each check passes at the limit and fails one
     expect(v).toHaveLength(1);
     expect(v[0]).toContain(`${error}:`);
   });
+
+  const files = (n: number, size = 10) => Array.from({ length: n }, (_, k) => ({ name: `f${k}.bin`, data: Buffer.alloc(size, k) }));
+  const upload = (fileList: Array<{ name: string; data: Buffer }>) => client.rest.post(Routes.channelMessages(CHANNEL_ID), { body: { content: 'files' }, files: fileList });
+
+  test('files per message (10): uploads keep their bytes and are served at their url', async () => {
+    const sent = (await upload(files(10))) as { attachments: Array<{ id: string; filename: string; size: number; url: string }> };
+    expect(sent.attachments.map((a) => [a.filename, a.size])).toEqual(files(10).map((f) => [f.name, 10]));
+    const stored = fake.uploads.filter((u) => sent.attachments.some((a) => a.id === u.attachmentId));
+    expect(stored.map((u) => u.bytes)).toEqual(files(10).map((f) => f.data));
+    expect(Buffer.from(await (await fetch(sent.attachments[9]!.url)).arrayBuffer())).toEqual(files(10)[9]!.data);
+    const err = await upload(files(11)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 50035, status: 400 });
+    const v = fake.takeViolations();
+    expect(v).toHaveLength(1);
+    expect(v[0]).toContain('attachments[BASE_TYPE_MAX_LENGTH]:');
+  });
+
+  test('upload size (25 MiB a request): 24 MiB passes, 25 MiB and a byte is a 413', async () => {
+    await upload([{ name: 'big.bin', data: Buffer.alloc(24 * 1024 * 1024) }]);
+    const err = await upload([{ name: 'too-big.bin', data: Buffer.alloc(25 * 1024 * 1024 + 1) }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DiscordAPIError);
+    expect(err).toMatchObject({ code: 40005, status: 413 });
+    const v = fake.takeViolations();
+    expect(v).toHaveLength(1);
+    expect(v[0]).toContain('413 (40005 Request entity too large)');
+  });
 });
