@@ -7,7 +7,7 @@
  * reads; SQL statements) and the report plus the chart, three times each, and checks the bars:
  * database ≤ 1 s, report + chart ≤ 1.5 s. The chart of the SQLite run is written to
  * docs/stats-chart.png (BENCH_CHART to write it elsewhere, BENCH_CHART=- not at all).
- * BENCH_USERS and BENCH_PAYMENTS change the sizes.
+ * BENCH_USERS and BENCH_PAYMENTS change the sizes; BENCH_JSON=file writes the SQLite run's report there.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -225,6 +225,7 @@ async function main(): Promise<void> {
       fs.writeFileSync(CHART, first.png);
       console.log(`  chart written to ${CHART}`);
     }
+    if (kind === 'sqlite' && process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, `${JSON.stringify(first.report, null, 2)}\n`);
   }
   console.log('\nBars:');
   for (const [name, ok] of checks) console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name}`);
