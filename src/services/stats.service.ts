@@ -164,6 +164,10 @@ export class StatsService {
 
 /** Whether a standard user had access at t: on plex.tv then (not yet removed) and inside a paid period. */
 function activeAt(user: StatsUser, periods: StatsPeriod[], t: Date): boolean {
+  // computeStatus finds a standard user active only when one of their periods contains t: the
+  // months where none does are settled without it (and without its copy and sort of the periods).
+  const at = t.getTime();
+  if (!periods.some((p) => p.startsAt.getTime() <= at && at < p.endsAt.getTime())) return false;
   const gone = user.removedAt !== null && user.removedAt.getTime() <= t.getTime() ? user.removedAt : null;
   return standingOf(gone, computeStatus(user.userClass, periods, t)) === 'active';
 }
