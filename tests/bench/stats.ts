@@ -85,7 +85,10 @@ function generate(): { histories: GenPayment[][]; currency: string[]; price: num
     histories.push(list);
   }
   let total = histories.reduce((n, h) => n + h.length, 0);
-  for (let u = 0; total !== PAYMENTS; u = (u + 1) % USERS) {
+  // The longest histories first: trimming or extending them leaves the recent joiners as generated.
+  const order = histories.map((h, u) => [h.length, u] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).map(([, u]) => u);
+  for (let k = 0; total !== PAYMENTS; k = (k + 1) % USERS) {
+    const u = order[k]!;
     const list = histories[u]!;
     if (total < PAYMENTS) {
       const first = list[0]!;
@@ -170,6 +173,7 @@ async function measure(kind: DatabaseKind): Promise<{ runs: Run[]; seedMs: numbe
   const counter = new StatementCounter();
   const app = await createApp(loadConfig({ DATABASE_URL: db.url, LOG_LEVEL: 'silent' }), { clock: new FixedClock(NOW), logger: createLogger('silent'), queryLogger: counter });
   try {
+    if (process.env.BENCH_KEEP) console.log(`  database kept: ${db.url}`);
     const seeding = performance.now();
     await seed(app);
     const seedMs = performance.now() - seeding;
@@ -190,7 +194,7 @@ async function measure(kind: DatabaseKind): Promise<{ runs: Run[]; seedMs: numbe
     return { runs, seedMs, counts: { users: Number(users), payments: Number(payments) } };
   } finally {
     await app.close();
-    await db.drop();
+    if (!process.env.BENCH_KEEP) await db.drop();
   }
 }
 
