@@ -12,6 +12,7 @@ export interface StatsUser {
 
 /** A payment that counts (not voided): the period it buys and whether it is recurring. */
 export interface StatsPeriod {
+  id: number;
   userId: number;
   startsAt: Date;
   endsAt: Date;
@@ -47,8 +48,9 @@ export class StatsRepository {
 
   /** Every payment that counts for status (voided ones do not), in no particular order. */
   async periods(): Promise<StatsPeriod[]> {
-    const rows = await this.sql.query('SELECT user_id, starts_at, ends_at, subscription_id FROM payments WHERE voided_at IS NULL');
+    const rows = await this.sql.query('SELECT id, user_id, starts_at, ends_at, subscription_id FROM payments WHERE voided_at IS NULL');
     return rows.map((r) => ({
+      id: Number(r.id),
       userId: Number(r.user_id),
       startsAt: readDate(r.starts_at) as Date,
       endsAt: readDate(r.ends_at) as Date,

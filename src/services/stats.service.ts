@@ -1,6 +1,7 @@
 import type { Clock } from '../config/clock';
 import type { MonthlyMoney, StatsPeriod, StatsUser } from '../repositories/stats.repository';
 import type { Store } from '../repositories/store';
+import { paymentEndingAt } from './lifecycle/rules';
 import { computeStatus, standingOf } from './status';
 import { needsReview } from './user-admin.service';
 
@@ -126,7 +127,8 @@ export class StatsService {
         if (left <= EXPIRING_DAYS * DAY_MS) users.expiringWithin7Days++;
         if (left <= EXPIRIES_DAYS * DAY_MS) {
           expiries.total++;
-          if (status.recurring) expiries.recurring++;
+          // Recurring as the lifecycle sees it: the payment that carries the end date has a subscription ID.
+          if (paymentEndingAt(periods, status.endsAt)?.subscriptionId != null) expiries.recurring++;
           const day = dayKey(status.endsAt);
           expiriesByDay.set(day, (expiriesByDay.get(day) ?? 0) + 1);
         }

@@ -213,6 +213,8 @@ describe.each(DATABASE_KINDS)('stats on %s', (kind) => {
       expect([status, listed]).toEqual([status, report.users[status === 'needs-review' ? 'needsReview' : status]]);
     }
     expect((await h.app.lifecycle.expiring(7)).expiring.length).toBe(report.users.expiringWithin7Days);
+    const within30 = (await h.app.lifecycle.expiring(30)).expiring;
+    expect([within30.length, within30.filter((e) => e.recurring).length]).toEqual([report.expiries.total, report.expiries.recurring]);
 
     const png = PNG.sync.read(renderStatsChart(report));
     expect({ width: png.width, height: png.height }).toEqual({ width: CHART_WIDTH, height: CHART_HEIGHT });
