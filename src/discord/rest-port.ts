@@ -107,7 +107,7 @@ export class RestGuildPort implements GuildPort {
 export async function fetchBotIdentity(options: { apiUrl?: string; token: string; timeoutMs: number }): Promise<{ id: string; username: string }> {
   const rest = new REST({ api: options.apiUrl ?? 'https://discord.com/api', version: '10', timeout: options.timeoutMs, retries: 0 }).setToken(options.token);
   try {
-    const me = (await call(() => rest.get(Routes.user('@me')))) as APIUser;
+    const me = (await call(() => rest.get(Routes.user()))) as APIUser;
     return { id: me.id, username: me.username };
   } finally {
     rest.clearHashSweeper();
