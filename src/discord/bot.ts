@@ -124,9 +124,15 @@ export async function startBot(app: App, config: Config, logger: Logger, command
   client.on(Events.Error, (error) => logger.error({ err: { message: error.message } }, 'discord client error'));
 
   // Up before the login, so a health check during a slow start reads "gateway not connected" rather than nothing.
-  const health = config.HEALTH_PORT
-    ? await startHealthServer(config.HEALTH_PORT, { gateway: () => gatewayState(client), database: (ms) => app.systemStatus.databaseAnswers(ms) })
-    : null;
+  let health: HealthServer | null = null;
+  if (config.HEALTH_PORT) {
+    try {
+      health = await startHealthServer(config.HEALTH_PORT, { gateway: () => gatewayState(client), database: (ms) => app.systemStatus.databaseAnswers(ms) });
+    } catch (error) {
+      await client.destroy();
+      throw error;
+    }
+  }
   const ready = once(client, Events.ClientReady);
   try {
     await client.login(discord.token);

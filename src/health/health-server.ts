@@ -10,6 +10,8 @@ export interface HealthProbe {
 }
 
 export interface HealthServer {
+  /** The address it listens on, as the socket reports it (127.0.0.1 unless told otherwise). */
+  readonly host: string;
   /** The port it listens on (the one asked for, or the one the system chose for 0). */
   readonly port: number;
   close(): Promise<void>;
@@ -58,8 +60,10 @@ export async function startHealthServer(
       resolve();
     });
   });
+  const address = server.address() as AddressInfo;
   return {
-    port: (server.address() as AddressInfo).port,
+    host: address.address,
+    port: address.port,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
