@@ -74,7 +74,12 @@ export async function startHealthServer(
 
 async function check(probe: HealthProbe, databaseTimeoutMs: number): Promise<{ ok: boolean; body: Record<string, unknown> }> {
   const gateway = probe.gateway();
-  const database = await probe.database(databaseTimeoutMs).catch(() => false);
+  // Bounded here too: a probe that never settles must not leave the health check hanging.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), databaseTimeoutMs + 100);
+  });
+  const database = await Promise.race([probe.database(databaseTimeoutMs).catch(() => false), late]).finally(() => clearTimeout(timer));
   if (gateway.ready && database) return { ok: true, body: { status: 'ok' } };
   const failed = [...(gateway.ready ? [] : ['gateway']), ...(database ? [] : ['database'])];
   return {
