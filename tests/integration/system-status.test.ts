@@ -15,6 +15,13 @@ describe.each(DATABASE_KINDS)('the system status on %s', (kind) => {
   /** A datetime parameter as the database's column takes it. */
   const at = (d: Date) => (kind === 'sqlite' ? `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 23)}` : d);
 
+  async function databaseNow(): Promise<number> {
+    const query =
+      kind === 'sqlite' ? "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now" : "SELECT DATE_FORMAT(UTC_TIMESTAMP(3), '%Y-%m-%d %H:%i:%s.%f') AS now";
+    const [row] = await bed.sql<{ now: string }>(query);
+    return new Date(`${row!.now.slice(0, 23).replace(' ', 'T')}Z`).getTime();
+  }
+
   beforeEach(async () => {
     // Synced users and shares (two succeeded runs), Discord for the lifecycle, Stripe configured.
     bed = await startLifecycleBed(kind, [], { STRIPE_SECRET_KEY: STRIPE_KEY });
@@ -36,12 +43,12 @@ describe.each(DATABASE_KINDS)('the system status on %s', (kind) => {
     await bed.app.lifecycle.syncRoles();
     await bed.app.payments.importCsv(csv);
     const now = bed.clock.now();
-    const real = Date.now();
+    // Lease times are the database's clock (MariaDB keeps the real one even when the tests run on another date).
+    const dbNow = await databaseNow();
     await bed.sql("INSERT INTO sync_runs (kind, started_at, outcome) VALUES ('lifecycle', ?, 'running')", [at(now)]);
     await bed.sql("INSERT INTO sync_runs (kind, started_at, outcome) VALUES ('payments-sync', ?, 'running')", [at(now)]);
-    // Lease times are the database's clock, which is the real one.
-    await bed.sql('INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)', ['lifecycle', HOLDER, at(new Date(real - 5_000)), at(new Date(real + 3_600_000))]);
-    await bed.sql('INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)', ['plex-sync', 'deadhost:1:x', at(new Date(real - 7_200_000)), at(new Date(real - 3_600_000))]);
+    await bed.sql('INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)', ['lifecycle', HOLDER, at(new Date(dbNow - 5_000)), at(new Date(dbNow + 3_600_000))]);
+    await bed.sql('INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES (?, ?, ?, ?)', ['plex-sync', 'deadhost:1:x', at(new Date(dbNow - 7_200_000)), at(new Date(dbNow - 3_600_000))]);
     await bed.sql('INSERT INTO import_cursors (source, synced_through, updated_at) VALUES (?, ?, ?)', ['paypal-api', at(new Date(now.getTime() - 3_600_000)), at(now)]);
   }
 
