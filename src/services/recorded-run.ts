@@ -18,8 +18,6 @@ export const LOCK_OF_KIND: Record<SyncKind, string> = {
   'payments-csv': RUN_LOCKS.payments,
 };
 
-export const SYNC_KINDS = Object.keys(LOCK_OF_KIND) as SyncKind[];
-
 /**
  * Runs `work` (already under its kind's lock) and records it in sync_runs, also when it fails:
  * the record is written outside the work's transaction, so a rollback keeps it.
