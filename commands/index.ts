@@ -7,6 +7,7 @@ import { planCommand } from './plan';
 import { serverCommand } from './server';
 import { sharedServersCommand } from './shared-servers';
 import { statsCommand } from './stats';
+import { statusCommand } from './status';
 import { subscriptionCommand } from './subscription';
 import { syncSharedServersCommand } from './sync-shared-servers';
 import { syncUsersCommand } from './sync-users';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly SlashCommand[] = [
   lifecycleCommand,
   statsCommand,
   inviteCommand,
+  statusCommand,
   subscriptionCommand,
   linkCommand,
 ];

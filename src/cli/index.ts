@@ -8,6 +8,7 @@ import { lifecycleArea } from './lifecycle';
 import { paymentsArea } from './payments';
 import { plansArea } from './plans';
 import { serversArea } from './servers';
+import { statusArea } from './status';
 import { syncArea } from './sync';
 import { sharedServersArea, usersArea } from './users';
 import { statsArea } from './stats';
@@ -67,6 +68,8 @@ const USAGE = `Usage: streams-manager <command>
   stats [--json] [--png FILE]               users by status, revenue per month and currency, new and
                                             lost subscribers, expiries in the next 30 days; --png
                                             writes the chart (revenue and active subscribers)
+  status [--json]                           last syncs, lifecycle and payments runs, locks, whether
+                                            plex.tv and Discord take the tokens, version, database
 
 Configuration comes from the environment and .env (see .env.example).`;
 
@@ -141,6 +144,7 @@ const AREAS: Record<string, CliArea> = {
   payments: paymentsArea,
   invite: invitesArea,
   stats: statsArea,
+  status: statusArea,
 };
 
 async function run(app: App, group: string, action: string | undefined, rest: string[], values: Values): Promise<number> {
