@@ -43,7 +43,7 @@ export class DiscordSetupClient implements DiscordSetupPort {
   }
 
   async identify(): Promise<DiscordBotIdentity> {
-    const user = (await this.call('GET /users/@me', () => this.rest.get(Routes.user('@me')))) as APIUser;
+    const user = (await this.call('GET /users/@me', () => this.rest.get(Routes.user()))) as APIUser;
     if (!user.bot) throw new DiscordSetupError('this token belongs to a user account, not a bot: copy the token under Bot in the developer portal', 'unauthorized');
     const application = (await this.call('GET /oauth2/applications/@me', () => this.rest.get(Routes.oauth2CurrentApplication()))) as APIApplication;
     return { botUserId: user.id, botName: user.username, applicationId: application.id };
@@ -91,7 +91,7 @@ export class DiscordSetupClient implements DiscordSetupPort {
   private botUserId: string | undefined;
 
   private async identifyUserId(): Promise<string> {
-    if (!this.botUserId) this.botUserId = ((await this.call('GET /users/@me', () => this.rest.get(Routes.user('@me')))) as APIUser).id;
+    if (!this.botUserId) this.botUserId = ((await this.call('GET /users/@me', () => this.rest.get(Routes.user()))) as APIUser).id;
     return this.botUserId;
   }
 
