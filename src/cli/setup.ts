@@ -11,6 +11,7 @@ import { PlexTvClient } from '../plex/plex-tv.client';
 import type { DiscordGuildDetails, DiscordGuildSummary } from '../services/discord-setup-port';
 import {
   isSetupCheckError,
+  SERVER_MEMBERS_INTENT_OFF,
   SetupService,
   type CurrentSetup,
   type NonInteractiveInput,
@@ -206,6 +207,9 @@ async function discordStep(service: SetupService, current: CurrentSetup): Promis
     }
   }
   out(`Bot: ${bot.botName} (application ${bot.applicationId})\n`);
+  if (!bot.serverMembersIntent) {
+    out(`warning: ${SERVER_MEMBERS_INTENT_OFF}\n`);
+  }
   out(`Invite link (adds the bot with exactly the permissions it needs):\n  ${bot.inviteUrl}\n`);
   let guilds = await service.botGuilds(token);
   if (guilds.length === 0) {

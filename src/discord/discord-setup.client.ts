@@ -1,5 +1,6 @@
 import { DiscordAPIError, HTTPError, REST } from '@discordjs/rest';
 import {
+  ApplicationFlags,
   ChannelType,
   Routes,
   type APIApplication,
@@ -46,7 +47,8 @@ export class DiscordSetupClient implements DiscordSetupPort {
     const user = (await this.call('GET /users/@me', () => this.rest.get(Routes.user()))) as APIUser;
     if (!user.bot) throw new DiscordSetupError('this token belongs to a user account, not a bot: copy the token under Bot in the developer portal', 'unauthorized');
     const application = (await this.call('GET /oauth2/applications/@me', () => this.rest.get(Routes.oauth2CurrentApplication()))) as APIApplication;
-    return { botUserId: user.id, botName: user.username, applicationId: application.id };
+    const intent = ApplicationFlags.GatewayGuildMembers | ApplicationFlags.GatewayGuildMembersLimited;
+    return { botUserId: user.id, botName: user.username, applicationId: application.id, serverMembersIntent: ((application.flags ?? 0) & intent) !== 0 };
   }
 
   async guilds(): Promise<DiscordGuildSummary[]> {

@@ -5,6 +5,8 @@ export interface DiscordBotIdentity {
   botUserId: string;
   botName: string;
   applicationId: string;
+  /** The Server Members Intent is on (the bot reads members to manage roles; without it the gateway refuses the bot). */
+  serverMembersIntent: boolean;
 }
 
 export interface DiscordGuildSummary {

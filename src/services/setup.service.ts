@@ -36,6 +36,9 @@ export const SETUP_VARIABLES = [
   'DISCORD_ADMIN_CHANNEL_ID',
 ] as const;
 
+export const SERVER_MEMBERS_INTENT_OFF =
+  'the Server Members Intent is off: turn it on (Developer Portal > your application > Bot > Privileged Gateway Intents), or the bot cannot log in';
+
 /** Values missing for a run without questions: exit code 2, each named as a flag and as a variable. */
 export class SetupMissingValuesError extends DomainError {
   constructor(readonly missing: string[]) {
@@ -389,6 +392,7 @@ export class SetupService {
       const discord = this.deps.discord(config.DISCORD_TOKEN!);
       const me = await discord.identify();
       checks.push({ ok: true, text: `Discord: the token works (bot ${me.botName})` });
+      if (!me.serverMembersIntent) checks.push({ ok: false, text: `Discord: ${SERVER_MEMBERS_INTENT_OFF}` });
       const details = await discord.guildDetails(config.DISCORD_GUILD_ID!);
       checks.push({ ok: true, text: `Discord: the bot is in ${details.name}` });
       const roles: Array<[string, string | undefined]> = [
@@ -465,7 +469,9 @@ export class SetupService {
     const known = await this.serverClasses();
     const servers = plex.servers.map((s) => ({ ...s, importAs: (importAs as UserClass | undefined) ?? known.get(s.machineIdentifier) ?? this.config.DEFAULT_IMPORT_AS }));
     const result = await this.apply({ plexToken, servers, discordToken, guildId: guild.id, subscriberRoleId, permanentRoleId, adminRoleId, adminChannelId, plan });
-    return { result, warnings: this.roleWarnings(details, [subscriberRoleId, permanentRoleId]) };
+    const warnings = this.roleWarnings(details, [subscriberRoleId, permanentRoleId]);
+    if (!bot.serverMembersIntent) warnings.push(SERVER_MEMBERS_INTENT_OFF);
+    return { result, warnings };
   }
 
   // ------------------------------------------------------------------ helpers

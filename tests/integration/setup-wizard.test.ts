@@ -215,6 +215,8 @@ describe.each(DATABASE_KINDS)('streams-manager setup on %s', (kind) => {
     expect(first.stdout).toContain('warning: The bot\'s role "StreamsBot" is below "Subscribers"');
     const before = written();
     const pinsBefore = plex.pins.length;
+    // Meanwhile the owner turned the Server Members Intent off: the bot could not log in.
+    discord.serverMembersIntent = false;
 
     const t = startWizard();
     await t.waitFor('Keep the current Plex sign-in (owner)? (Y/n)');
@@ -225,6 +227,7 @@ describe.each(DATABASE_KINDS)('streams-manager setup on %s', (kind) => {
     t.keys('Enter');
     await t.waitFor('Bot token (Enter keeps the current one)');
     t.keys('Enter');
+    await t.waitFor('warning: the Server Members Intent is off: turn it on (Developer Portal > your application > Bot > Privileged Gateway Intents)');
     await t.waitFor('The bot is in several servers');
     expect(t.pointerLine()).toContain('Streams Club');
     t.keys('Enter');

@@ -244,6 +244,9 @@ export class FakeDiscord {
     return this.violations.splice(0);
   }
 
+  /** The application's Server Members Intent switch (Developer Portal > Bot), as GET /oauth2/applications/@me tells it. */
+  serverMembersIntent = true;
+
   /**
    * The owner adds the bot to a server (the invite link): the guild with its roles, members and
    * channels, and the bot's managed role, as in the constructor. REST only (no GUILD_CREATE).

@@ -201,7 +201,8 @@ export class RestRouter {
       bot_public: false,
       bot_require_code_grant: false,
       verify_key: '0'.repeat(64),
-      flags: 0,
+      // GATEWAY_GUILD_MEMBERS_LIMITED: the Server Members Intent is on (the fake's gateway grants it), unless a test turned it off.
+      flags: this.fake.serverMembersIntent ? 1 << 15 : 0,
       hook: true,
       is_monetized: false,
       is_verified: false,
