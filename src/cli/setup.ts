@@ -1,13 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { confirm, input, password, select } from '@inquirer/prompts';
 import type { UserClass } from '../../entities';
-import { createApp, type App } from '../app';
-import { loadConfig } from '../config/config';
-import { EnvDocument, readEnvText } from '../config/env-file';
-import { DiscordSetupClient } from '../discord/discord-setup.client';
-import { PlexPinClient } from '../plex/plex-pin.client';
-import { PlexTvClient } from '../plex/plex-tv.client';
+import { createSetup } from '../app-setup';
 import type { DiscordGuildDetails, DiscordGuildSummary } from '../services/discord-setup-port';
 import {
   isSetupCheckError,
@@ -21,7 +15,6 @@ import {
   type SetupResult,
 } from '../services/setup.service';
 import { UsageError, type Values } from './common';
-import { version } from '../../package.json';
 
 /** Ctrl-C while the wizard waits (for the Plex sign-in, for the bot to join a server). */
 class SetupCancelled extends Error {}
@@ -36,26 +29,7 @@ const out = (text: string): void => {
  */
 export async function runSetup(values: Values): Promise<number> {
   const envPath = path.resolve(typeof values['env-path'] === 'string' ? values['env-path'] : '.env');
-  const fileText = readEnvText(envPath);
-  const fromFile = fileText === null ? {} : EnvDocument.parse(fileText).values();
-  // As dotenv does for the bot: the process environment wins over the file.
-  const env: Record<string, string | undefined> = { ...fromFile, ...process.env };
-  const example = path.join(path.dirname(envPath), '.env.example');
-  let app: App | undefined;
-  const config = loadConfig(env);
-  const service = new SetupService({
-    env,
-    envPath,
-    templateText: fs.existsSync(example) ? fs.readFileSync(example, 'utf8') : null,
-    plexPins: (clientIdentifier) =>
-      new PlexPinClient({ baseUrl: config.PLEX_TV_URL, clientIdentifier, timeoutMs: config.PLEX_TIMEOUT_MS, retries: config.PLEX_RETRIES, retryDelayMs: config.PLEX_RETRY_DELAY_MS, version }),
-    plexServers: (token, clientIdentifier) =>
-      new PlexTvClient({ baseUrl: config.PLEX_TV_URL, token, clientIdentifier, timeoutMs: config.PLEX_TIMEOUT_MS, retries: config.PLEX_RETRIES, retryDelayMs: config.PLEX_RETRY_DELAY_MS, version }),
-    discord: (token) => new DiscordSetupClient({ token, apiUrl: config.DISCORD_API_URL }),
-    catalog: async () => (app ??= await createApp(config)).catalog,
-    pinPollMs: config.PLEX_PIN_POLL_MS,
-    guildPollMs: 2_000,
-  });
+  const { setup: service, close } = createSetup(envPath);
   try {
     if (values['non-interactive'] === true) return await nonInteractive(service, values);
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
@@ -69,7 +43,7 @@ export async function runSetup(values: Values): Promise<number> {
     }
     throw error;
   } finally {
-    await app?.close();
+    await close();
   }
 }
 
