@@ -507,14 +507,20 @@ export class SetupService {
   }
 }
 
-/** The item whose id is `value`, else the one whose name is (ignoring case); two such names refuse. */
+/**
+ * The item whose id is `value`, else the one named exactly so, else the one named so ignoring case;
+ * two items with that name refuse (a role given to the wrong people is worse than a question).
+ */
 function pick<T extends { id: string }>(items: T[], value: string, what: string, name: (item: T) => string): T | undefined {
   const wanted = value.trim();
   const byId = items.find((i) => i.id === wanted);
   if (byId) return byId;
-  const byName = items.filter((i) => name(i).toLowerCase() === wanted.toLowerCase());
-  if (byName.length > 1) throw new SetupValueError(`${byName.length} ${what}s are named "${wanted}": give the ID instead (${byName.map((i) => i.id).join(', ')})`);
-  return byName[0];
+  for (const same of [(n: string) => n === wanted, (n: string) => n.toLowerCase() === wanted.toLowerCase()]) {
+    const named = items.filter((i) => same(name(i)));
+    if (named.length > 1) throw new SetupValueError(`${named.length} ${what}s are named "${wanted}": give the ID instead (${named.map((i) => i.id).join(', ')})`);
+    if (named.length === 1) return named[0];
+  }
+  return undefined;
 }
 
 function describeChoices<T>(items: T[], name: (item: T) => string): string {
