@@ -209,7 +209,7 @@ describe.each(DATABASE_KINDS)('streams-manager setup on %s', (kind) => {
     // The first run, without questions (its own tests are below).
     fs.writeFileSync(envPath, EXISTING_ENV);
     const first = await runCli(
-      ['setup', '--non-interactive', '--env-path', envPath, '--guild', 'Streams Club', '--subscriber-role', 'Subscribers', '--admin-role', 'Moderators', '--admin-channel', '#staff-alerts', '--plan-name', 'Monthly', '--plan-duration', '1m', '--plan-price', '10'],
+      ['setup', '--non-interactive', '--env-path', envPath, '--guild', 'Streams Club', '--subscriber-role', 'Subscribers', '--admin-role', 'Moderators', '--admin-channel', '#staff-alerts', '--import-as', 'permanent', '--plan-name', 'Monthly', '--plan-duration', '1m', '--plan-price', '10'],
       { ...env, PLEX_TOKEN: DEFAULT_TOKEN, DISCORD_TOKEN },
     );
     expect(first.stdout).toContain('warning: The bot\'s role "StreamsBot" is below "Subscribers"');
@@ -222,8 +222,10 @@ describe.each(DATABASE_KINDS)('streams-manager setup on %s', (kind) => {
     await t.waitFor('Keep the current Plex sign-in (owner)? (Y/n)');
     t.keys('Enter');
     await t.waitFor('Import new users of "Living Room" as');
+    expect(t.pointerLine()).toContain('permanent'); // from the database
     t.keys('Enter');
     await t.waitFor(`Import new users of "Cabin & Co's" as`);
+    expect(t.pointerLine()).toContain('permanent');
     t.keys('Enter');
     await t.waitFor('Bot token (Enter keeps the current one)');
     t.keys('Enter');
