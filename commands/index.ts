@@ -6,6 +6,7 @@ import { paymentsCommand } from './payments';
 import { planCommand } from './plan';
 import { serverCommand } from './server';
 import { sharedServersCommand } from './shared-servers';
+import { statusCommand } from './status';
 import { subscriptionCommand } from './subscription';
 import { syncSharedServersCommand } from './sync-shared-servers';
 import { syncUsersCommand } from './sync-users';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly SlashCommand[] = [
   expiringCommand,
   lifecycleCommand,
   inviteCommand,
+  statusCommand,
   subscriptionCommand,
   linkCommand,
 ];

@@ -8,6 +8,7 @@ import { lifecycleArea } from './lifecycle';
 import { paymentsArea } from './payments';
 import { plansArea } from './plans';
 import { serversArea } from './servers';
+import { statusArea } from './status';
 import { syncArea } from './sync';
 import { sharedServersArea, usersArea } from './users';
 import { runSetup } from './setup';
@@ -65,6 +66,8 @@ const USAGE = `Usage: streams-manager <command>
                                             with a payment on that plan
   invite list [--json]                      invites not accepted yet
   invite cancel <plexId-or-email> [--json]  unshare a pending invite
+  status [--json]                           last syncs, lifecycle and payments runs, locks, whether
+                                            plex.tv and Discord take the tokens, version, database
   setup [--env-path PATH]                   the first-run wizard (also npm run setup): Plex sign-in
                                             with a code, bot token, server, roles and channel picked
                                             by name, the first plan; writes .env, keeping the rest
@@ -165,6 +168,7 @@ const AREAS: Record<string, CliArea> = {
   expiring: lifecycleArea,
   payments: paymentsArea,
   invite: invitesArea,
+  status: statusArea,
 };
 
 async function run(app: App, group: string, action: string | undefined, rest: string[], values: Values): Promise<number> {

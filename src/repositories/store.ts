@@ -74,6 +74,15 @@ export class Store {
     return work(this.repositories(this.dataSource.manager));
   }
 
+  /**
+   * A trivial query, sent at once (not queued behind a long sync transaction on SQLite: the
+   * question is whether the database answers, not whether this process is busy).
+   */
+  async ping(): Promise<void> {
+    if (!this.dataSource.isInitialized) throw new Error('the database connection is closed');
+    await this.dataSource.query('SELECT 1');
+  }
+
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
     if (this.dataSource.isInitialized) await this.dataSource.destroy();

@@ -26,7 +26,7 @@ describe('PlexPinClient', () => {
     expect(await client.checkPin(pin.id)).toEqual({ authToken: null });
     plex.signInOwner(pin.code);
     expect(await client.checkPin(pin.id)).toEqual({ authToken: DEFAULT_TOKEN });
-    expect(await client.whoIs(DEFAULT_TOKEN)).toEqual({ id: 1, username: 'owner', email: 'owner@example.com', title: 'Owner' });
+    expect(await client.whoIs(DEFAULT_TOKEN)).toEqual({ id: 1, username: 'owner', email: 'owner@example.com', title: 'owner' });
   });
 
   it('answers expired once plex.tv no longer knows the PIN (404), and for another install', async () => {

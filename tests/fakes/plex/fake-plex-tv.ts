@@ -15,7 +15,7 @@
  *   POST   /api/v2/pins?strong=true              a PIN for this client identifier (201); without
  *                                                 strong=true a 4-character code that lives shorter
  *   GET    /api/v2/pins/{id}                     the PIN; authToken set once signInPin() ran; 404 once expired
- *   GET    /api/v2/user                          the account of a member's token (X-Plex-Token)
+ *   GET    /api/v2/user                          the account of a member's token (X-Plex-Token), or the owner's
  *
  * plex.tv's dead endpoints (DELETE /api/friends/{id}, GET /api/invites/requested,
  * PUT /api/invites/requests/{id}) answer 410 Gone, so a client that calls one fails loudly.
@@ -340,8 +340,7 @@ export class FakePlexTv {
   pinExpiresInSeconds = 1800;
   /** Seconds a new 4-character PIN (typed at plex.tv/link) lives: shorter than a strong one. */
   shortPinExpiresInSeconds = 900;
-  /** The owner's own account, as /api/v2/user answers it for the owner's token. */
-  ownerAccount: FakeSignInAccount = { id: 1, username: 'owner', email: 'owner@example.com', title: 'Owner' };
+
   /** Every PIN created, in order. */
   readonly pins: FakePin[] = [];
   /** Members' tokens handed out by signInPin(), and whose account each is. */
@@ -713,7 +712,8 @@ export class FakePlexTv {
       return json(200, render(pin));
     }
     if (method === 'GET' && path === '/api/v2/user') {
-      const account = token === this.state.token ? this.ownerAccount : token ? this.memberTokens.get(token) : undefined;
+      const owner = this.state.owner ?? { id: 1, username: 'owner', email: 'owner@example.com' };
+      const account = token === this.state.token ? owner : token ? this.memberTokens.get(token) : undefined;
       if (!account) return jsonError(401, 1001, 'User could not be authenticated');
       return json(200, { id: account.id, uuid: `uuid-${account.id}`, username: account.username, title: account.title ?? account.username, email: account.email, thumb: '' });
     }
