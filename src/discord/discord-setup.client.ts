@@ -37,6 +37,8 @@ const GUILDS_PAGE = 200;
  */
 export class DiscordSetupClient implements DiscordSetupPort {
   private readonly rest: REST;
+  /** The bot's user id, read once (its member in a server tells its roles). */
+  private botUserId: string | undefined;
 
   constructor(private readonly options: DiscordSetupClientOptions) {
     // A setup check should answer quickly: a wrong address fails after one try, not after minutes.
@@ -89,8 +91,6 @@ export class DiscordSetupClient implements DiscordSetupPort {
   inviteLink(applicationId: string): string {
     return inviteLink(applicationId);
   }
-
-  private botUserId: string | undefined;
 
   private async identifyUserId(): Promise<string> {
     if (!this.botUserId) this.botUserId = ((await this.call('GET /users/@me', () => this.rest.get(Routes.user()))) as APIUser).id;
