@@ -14,7 +14,8 @@
  *
  *   POST   /api/v2/pins?strong=true              a PIN for this client identifier (201); without
  *                                                 strong=true a 4-character code that lives shorter
- *   GET    /api/v2/pins/{id}                     the PIN; authToken set once signInPin() ran; 404 once expired
+ *   GET    /api/v2/pins/{id}                     the PIN; authToken set once signInPin() (a member) or
+ *                                                 signInOwner() (the owner's token) ran; 404 once expired
  *   GET    /api/v2/user                          the account of a member's token (X-Plex-Token), or the owner's
  *
  * plex.tv's dead endpoints (DELETE /api/friends/{id}, GET /api/invites/requested,
@@ -340,7 +341,6 @@ export class FakePlexTv {
   pinExpiresInSeconds = 1800;
   /** Seconds a new 4-character PIN (typed at plex.tv/link) lives: shorter than a strong one. */
   shortPinExpiresInSeconds = 900;
-
   /** Every PIN created, in order. */
   readonly pins: FakePin[] = [];
   /** Members' tokens handed out by signInPin(), and whose account each is. */
