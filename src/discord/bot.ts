@@ -6,7 +6,6 @@ import {
   GatewayIntentBits,
   MessageFlags,
   PermissionFlagsBits,
-  PermissionsBitField,
   type Guild,
 } from 'discord.js';
 import type { App } from '../app';
@@ -19,17 +18,9 @@ import { MemoryStore } from './memory-store';
 import { createRouter } from './router';
 import type { BotContext, Draft, LifecycleHooks, ListView, SlashCommand } from './types';
 
-/** What the bot needs on its server: roles to give, messages to write. */
-export const BOT_PERMISSIONS = new PermissionsBitField([
-  PermissionFlagsBits.ManageRoles,
-  PermissionFlagsBits.ViewChannel,
-  PermissionFlagsBits.SendMessages,
-  PermissionFlagsBits.EmbedLinks,
-]);
+import { BOT_PERMISSIONS, inviteLink } from './invite-link';
 
-export function inviteLink(applicationId: string): string {
-  return `https://discord.com/oauth2/authorize?client_id=${applicationId}&scope=bot%20applications.commands&permissions=${BOT_PERMISSIONS.bitfield}`;
-}
+export { BOT_PERMISSIONS, inviteLink };
 
 /** The bot cannot start as configured (token, server): a ConfigError, so it is told in one line. */
 export class DiscordStartupError extends ConfigError {}

@@ -18,6 +18,7 @@ import {
   type Interaction,
   type TextChannel,
 } from 'discord.js';
+import { REST } from '@discordjs/rest';
 import { FakeDiscord, Perm, snowflake, type FakeGuildSpec } from '../fakes/discord';
 
 const TOKEN = 'fake-bot-token.abc.def';
@@ -119,6 +120,24 @@ describe('fake Discord driven by the real discord.js Client', () => {
   afterAll(async () => {
     await client?.destroy();
     await fake?.stop();
+  });
+
+  test('GET /users/@me/guilds: the bot\'s servers as partial guilds, following addGuild/removeGuild; 401 for a bad token', async () => {
+    const partial = { id: GUILD_ID, name: 'Streams', icon: null, banner: null, owner: false, features: [] };
+    const guilds = (await client.rest.get(Routes.userGuilds())) as Array<Record<string, unknown>>;
+    expect(guilds).toEqual([{ ...partial, permissions: expect.stringMatching(/^\d+$/) }]);
+    // The bot's guild-level permissions: its role's and @everyone's.
+    const wanted = Perm.ManageRoles | Perm.SendMessages | Perm.ViewChannel;
+    expect(BigInt(guilds[0]!.permissions as string) & wanted).toBe(wanted);
+    const other = snowflake();
+    fake.addGuild({ id: other, name: 'Elsewhere', ownerId: OWNER_ID, roles: [], members: [] });
+    const withCounts = (await client.rest.get(Routes.userGuilds(), { query: new URLSearchParams({ with_counts: 'true', limit: '1', after: GUILD_ID }) })) as Array<Record<string, unknown>>;
+    expect(withCounts).toEqual([expect.objectContaining({ id: other, name: 'Elsewhere', approximate_member_count: 1 })]);
+    fake.removeGuild(other);
+    expect(((await client.rest.get(Routes.userGuilds())) as unknown[]).length).toBe(1);
+    const stranger = new REST({ api: apiUrl, version: '10' }).setToken('not-the-token');
+    await expect(stranger.get(Routes.userGuilds())).rejects.toMatchObject({ status: 401, code: 0, message: '401: Unauthorized' });
+    expect(fake.takeViolations()).toEqual(['GET /users/@me/guilds → 401 (0 401: Unauthorized)']);
   });
 
   test('login: clientReady, guild, roles, the bot member; members via the gateway', async () => {

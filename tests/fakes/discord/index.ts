@@ -29,7 +29,8 @@
  *   `rateLimitViolations`, `gatewayIdentifies`, `gatewayResumes`; `takeViolations()` returns and clears the violations.
  * - State: `member(guildId, userId)`, `guild(guildId)`, `commands(guildId?)`, `messagesIn(channelId)`, `dmChannelId(userId)`;
  *   changes made "by someone else" (sent to the bot as gateway events): `addMember`, `removeMember`,
- *   `setMemberRoles`, `setDmsClosed`.
+ *   `setMemberRoles`, `setDmsClosed`; the owner adds the bot to a server or removes it: `addGuild(spec)`,
+ *   `removeGuild(guildId)` (REST only: a connected gateway session is not told).
  * - Faults: `holdAfterStore({ path?, times? })` (a message create is stored and recorded, then never answered: a
  *   timeout after Discord accepted it; `held` counts them), `rateLimit({ method?, path, retryAfterSeconds, times?, global?, scope? })`,
  *   `failNext({ method?, path, status, code?, message?, times? })` — `path` is matched against the path below
@@ -91,6 +92,7 @@ import type {
   HoldRule,
   FakeAttachment,
   FakeDiscordOptions,
+  FakeGuildSpec,
   FakeMember,
   InteractionBaseParams,
   InteractionHandle,
@@ -250,6 +252,24 @@ export class FakeDiscord {
 
   takeViolations(): string[] {
     return this.violations.splice(0);
+  }
+
+  /** The application's Server Members Intent switch (Developer Portal > Bot), as GET /oauth2/applications/@me tells it. */
+  serverMembersIntent = true;
+
+  /**
+   * The owner adds the bot to a server (the invite link): the guild with its roles, members and
+   * channels, and the bot's managed role, as in the constructor. REST only (no GUILD_CREATE).
+   */
+  addGuild(spec: FakeGuildSpec): GuildState {
+    if (this.state.guilds.has(spec.id)) throw new Error(`fake discord: the bot is already in guild ${spec.id}`);
+    return this.state.addGuild(spec);
+  }
+
+  /** The bot is removed from a server (kicked, or the owner left it out): its REST calls there get 404/403. */
+  removeGuild(guildId: string): void {
+    this.requireGuild(guildId);
+    this.state.guilds.delete(guildId);
   }
 
   /** A member joins (GUILD_MEMBER_ADD to sessions with GUILD_MEMBERS). */
