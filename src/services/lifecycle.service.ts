@@ -7,7 +7,7 @@ import { asGuildError, type DiscordSide, type RunContext } from './lifecycle/con
 import { sendNotices, type NoticeSettings } from './lifecycle/notices.step';
 import { removeExpired } from './lifecycle/removal.step';
 import { reduceToRenew } from './lifecycle/renew.step';
-import { followPlexAccess } from './lifecycle/restore.step';
+import { followPlexAccess, restoredDmsWaiting } from './lifecycle/restore.step';
 import type { PlexAccessService } from './plex-access.service';
 import { adminSummary, RunReport, summaryLine, type LifecycleRunResult } from './lifecycle/report';
 import { RoleApplier, recordMembership, syncRoles } from './lifecycle/roles.step';
@@ -123,6 +123,14 @@ export class LifecycleService {
   async followPayments(plexIds?: number[]): Promise<LifecycleRunResult> {
     const now = this.deps.clock.now();
     const ctx = this.context(now, false);
+    // The usual case: no plan has access settings and no "access is back" DM waits, so following
+    // can change nothing, and reading every user and payment for it (after an import of 50,000
+    // rows, most of what is left to do) is skipped. A failing check takes the full path.
+    const idle = await Promise.all([this.deps.access.managesAccess(), restoredDmsWaiting(ctx)]).then(
+      ([manages, waiting]) => !manages && !waiting,
+      () => false,
+    );
+    if (idle) return ctx.report.result;
     const wanted = plexIds ? new Set(plexIds) : null;
     const evaluations = (await this.deps.statuses.evaluateAll(now)).filter((e) => !wanted || wanted.has(e.user.plexId));
     let discord: DiscordSide | null = null;

@@ -116,6 +116,11 @@ function intentOf(plan: UserAccessPlan, write: AccessWrite): OutboxIntent {
 export class PlexAccessService {
   constructor(private readonly deps: PlexAccessDeps) {}
 
+  /** Whether any plan has access settings: without any, the app never creates or changes shares. */
+  async managesAccess(): Promise<boolean> {
+    return (await this.deps.store.read((r) => r.planAccess.listAll())).length > 0;
+  }
+
   /** What each user's access needs; reads plex.tv (each plan's server libraries) only when some plan has access settings. */
   async plan(evaluations: UserEvaluation[]): Promise<UserAccessPlan[]> {
     const rows = await this.deps.store.read((r) => r.planAccess.listAll());

@@ -15,6 +15,11 @@ const RESTORED_DM_PREFIX = 'plex-restored:';
  * or an admin's edit. A plex.tv failure leaves the user marked (`plex_access_error`), retried by
  * the next run; the admin is told when it first fails, not at every retry.
  */
+/** Whether a "your access is back" DM is still waiting to be sent (followPlexAccess sends it). */
+export async function restoredDmsWaiting(ctx: RunContext): Promise<boolean> {
+  return (await new Outbox(ctx.store).pending('dm')).some((item) => item.key.startsWith(RESTORED_DM_PREFIX));
+}
+
 export async function followPlexAccess(
   ctx: RunContext,
   access: PlexAccessService,
