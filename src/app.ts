@@ -18,8 +18,8 @@ import { DirectoryService } from './services/directory.service';
 import { LockService } from './services/lock.service';
 import { abandonDeadRuns } from './services/sync-common';
 import { PaymentsImportService } from './services/payments-import.service';
-import { configuredSources } from './payments/configured-sources';
-import { StripeCheckoutClient } from './payments/stripe-checkout.client';
+import type * as ConfiguredSources from './payments/configured-sources';
+import type * as StripeCheckout from './payments/stripe-checkout.client';
 import { PayService } from './services/pay.service';
 import { SharedServersSyncService } from './services/shared-servers-sync.service';
 import { UserAdminService } from './services/user-admin.service';
@@ -110,7 +110,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     catalog: new CatalogService(store, clock, config.DEFAULT_CURRENCY),
     directory: new DirectoryService(store),
     users,
-    payments: new PaymentsImportService({ store, clock, locks, sources: () => configuredSources(config) }),
+    payments: new PaymentsImportService({ store, clock, locks, sources: () => loadConfiguredSources().configuredSources(config) }),
     usersSync: () => new UsersSyncService(syncDeps()),
     sharedServersSync: () => new SharedServersSyncService(syncDeps()),
     plex: getPlex,
@@ -121,7 +121,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       store,
       clock,
       logger,
-      checkout: () => (config.STRIPE_SECRET_KEY ? new StripeCheckoutClient({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, timeoutMs: config.PAYMENTS_TIMEOUT_MS }) : null),
+      checkout: () => (config.STRIPE_SECRET_KEY ? new (loadStripeCheckout().StripeCheckoutClient)({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, timeoutMs: config.PAYMENTS_TIMEOUT_MS }) : null),
       successUrl: config.STRIPE_SUCCESS_URL ?? (config.DISCORD_GUILD_ID ? `https://discord.com/channels/${config.DISCORD_GUILD_ID}` : 'https://discord.com/app'),
     }),
     ...lifecycleParts,
@@ -143,6 +143,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
   };
 }
+
+/*
+ * The Stripe SDK is a few hundred modules: loaded when a payment source or Checkout is first
+ * used, not by every CLI run (a sync would pay ~50 ms of start-up for it).
+ */
+const loadConfiguredSources = (): typeof ConfiguredSources => require('./payments/configured-sources') as typeof ConfiguredSources;
+const loadStripeCheckout = (): typeof StripeCheckout => require('./payments/stripe-checkout.client') as typeof StripeCheckout;
 
 /** The PIN sign-in's plex.tv calls: this install's identity, never the owner's token. */
 function plexPinOptions(config: Config) {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { Parser, QuoteType } from 'htmlparser2';
+import { Parser } from 'htmlparser2';
 
 /** Receives each element of an XML document as it streams in. */
 export interface XmlElementHandler {
@@ -14,7 +14,7 @@ export class XmlSyntaxError extends Error {}
 /**
  * htmlparser2 in XML mode is about three times faster than a validating parser on plex.tv's big
  * answers, but it is forgiving: it closes what a cut-off document left open, skips a stray end
- * tag and takes unquoted or repeated attributes. This subclass turns each of those into an error,
+ * tag and takes unquoted or repeated attributes. This subclass and the handlers below turn each of those into an error,
  * so a truncated or malformed answer can never pass for a shorter, valid one.
  */
 class StrictXmlParser extends Parser {
@@ -46,14 +46,6 @@ class StrictXmlParser extends Parser {
       this.selfClosing = false;
     }
   }
-
-  /** @internal the end of an attribute: its value must be quoted, and given once. */
-  override onattribend(quote: QuoteType, endIndex: number): void {
-    const self = this as unknown as { attribname: string; attribs: Record<string, string> | null };
-    if (quote !== QuoteType.Double && quote !== QuoteType.Single) this.fail(`attribute ${self.attribname} has no quoted value`);
-    else if (self.attribs && Object.prototype.hasOwnProperty.call(self.attribs, self.attribname)) this.fail(`attribute ${self.attribname} given twice`);
-    super.onattribend(quote, endIndex);
-  }
 }
 
 /**
@@ -68,9 +60,19 @@ export async function parseXmlStream(stream: Readable, handler: XmlElementHandle
   let rootClosed = false;
   let sawRoot = false;
   let ending = false;
+  // Attributes seen in the open tag being read: more than its attribute object holds means one was repeated.
+  let attributeCount = 0;
   const parser: StrictXmlParser = new StrictXmlParser(
     {
+      onattribute(name, _value, quote) {
+        attributeCount++;
+        if (quote !== '"' && quote !== "'") parser.fail(`attribute ${name} has no quoted value`);
+      },
       onopentag(name, attributes) {
+        let distinct = 0;
+        for (const _ in attributes) distinct++;
+        if (distinct !== attributeCount) parser.fail(`<${name}> repeats an attribute`);
+        attributeCount = 0;
         if (handlerError || parser.problem) return;
         if (rootClosed) return parser.fail(`<${name}> after the root element closed`);
         sawRoot = true;

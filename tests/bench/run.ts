@@ -24,6 +24,7 @@ type Spread = '1-3' | 'all';
 
 interface Step {
   wallMs: number;
+  cpuMs: number;
   statements: number;
   writes: number;
   peakRssMb: number;
@@ -32,6 +33,7 @@ interface Step {
 interface Figures {
   mode: 'first' | 'resync';
   wallMs: number;
+  cpuMs: number;
   users: Step;
   shares: Step;
   writes: number;
@@ -106,6 +108,7 @@ async function syncBoth(mode: Figures['mode'], env: Record<string, string>, plex
   return {
     mode,
     wallMs: users.wallMs + shares.wallMs,
+    cpuMs: users.cpuMs + shares.cpuMs,
     users,
     shares,
     writes: users.writes + shares.writes,
@@ -164,7 +167,7 @@ const mb = (v: number) => `${v.toFixed(0)} MB`;
 
 function line(f: Figures): string {
   return (
-    `  ${f.mode.padEnd(7)} wall ${s(f.wallMs).padStart(7)} (users ${s(f.users.wallMs)}, shares ${s(f.shares.wallMs)})` +
+    `  ${f.mode.padEnd(7)} wall ${s(f.wallMs).padStart(7)} (users ${s(f.users.wallMs)}, shares ${s(f.shares.wallMs)}; CPU ${s(f.cpuMs)})` +
     `  SQL statements ${String(f.statements).padStart(5)}  domain writes ${String(f.writes).padStart(5)}` +
     `  plex.tv requests ${String(f.plexRequests).padStart(3)}  peak RSS ${mb(f.peakRssMb)}`
   );
@@ -186,7 +189,8 @@ async function main(): Promise<void> {
         console.log(line(r.first));
         if (r.resync) console.log(line(r.resync));
         if (REPEAT > 1 && spread === '1-3') {
-          console.log(`  all runs: first ${r.allFirsts.map((f) => s(f.wallMs)).join(', ')}; resync ${r.allResyncs.map((f) => s(f.wallMs)).join(', ')}`);
+          const runs = (fs: Figures[]) => fs.map((f) => `${s(f.wallMs)} (CPU ${s(f.cpuMs)})`).join(', ');
+          console.log(`  all runs: first ${runs(r.allFirsts)}; resync ${runs(r.allResyncs)}`);
         }
         if (spread === '1-3' && r.resync) {
           if (NAIVE_SECONDS > 0) {

@@ -104,7 +104,7 @@ describe('parseXmlStream', () => {
     ['an end tag that closes nothing', '<MediaContainer></User></MediaContainer>', /an end tag that matches no open element, inside <MediaContainer>/],
     ['an unquoted attribute', '<MediaContainer><User title=a/></MediaContainer>', /attribute title has no quoted value/],
     ['an attribute without a value', '<MediaContainer><User home/></MediaContainer>', /attribute home has no quoted value/],
-    ['an attribute given twice', '<MediaContainer><User id="1" id="2"/></MediaContainer>', /attribute id given twice/],
+    ['an attribute given twice', '<MediaContainer><User id="1" id="2"/></MediaContainer>', /<User> repeats an attribute/],
     ['a second root element', '<MediaContainer/><MediaContainer/>', /after the root element closed/],
     ['text after the root element', '<MediaContainer/>junk', /text outside the root element/],
   ])('refuses %s', async (_what, xml, message) => {
