@@ -6,8 +6,10 @@ import { createLogger, type Logger } from './config/logger';
 import { openDatabase } from './database/data-source';
 import { PlexTvClient, type PlexTvApi } from './plex/plex-tv.client';
 import type { PlexHttpOptions } from './plex/plex-http';
-import { PlexSharingClient, type PlexSharingApi } from './plex/plex-sharing.client';
-import { PlexPinClient, type PlexPinApi } from './plex/plex-pin.client';
+import type { PlexSharingApi } from './plex/plex-sharing.client';
+import type * as PlexSharing from './plex/plex-sharing.client';
+import type { PlexPinApi } from './plex/plex-pin.client';
+import type * as PlexPin from './plex/plex-pin.client';
 import { MemberService } from './services/member.service';
 import { PlanAccessService } from './services/plan-access.service';
 import { InviteService } from './services/invite.service';
@@ -93,9 +95,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     (plex ??= new PlexTvClient(plexHttpOptions(config)));
   let plexSharing = overrides.plexSharing;
   const getPlexSharing = (): PlexSharingApi =>
-    (plexSharing ??= new PlexSharingClient(plexHttpOptions(config)));
+    (plexSharing ??= new (require('./plex/plex-sharing.client') as typeof PlexSharing).PlexSharingClient(plexHttpOptions(config)));
   let plexPins = overrides.plexPins;
-  const getPlexPins = (): PlexPinApi => (plexPins ??= new PlexPinClient(plexPinOptions(config)));
+  const getPlexPins = (): PlexPinApi => (plexPins ??= new (require('./plex/plex-pin.client') as typeof PlexPin).PlexPinClient(plexPinOptions(config)));
   const members = new MemberService({ store, clock, logger, pins: getPlexPins, pollMs: config.PLEX_PIN_POLL_MS });
   const syncDeps = () => ({ store, plex: getPlex(), clock, locks, defaultImportAs: config.DEFAULT_IMPORT_AS });
   const users = new UserAdminService(store, clock);
@@ -145,8 +147,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 }
 
 /*
- * The Stripe SDK is a few hundred modules: loaded when a payment source or Checkout is first
- * used, not by every CLI run (a sync would pay ~50 ms of start-up for it).
+ * The Stripe SDK (a few hundred modules) and axios (behind the sharing, PIN and payment clients)
+ * are loaded when a client is first built, not by every CLI run: a sync would pay ~100 ms of
+ * start-up for them. The getters above are already lazy; the requires follow them.
  */
 const loadConfiguredSources = (): typeof ConfiguredSources => require('./payments/configured-sources') as typeof ConfiguredSources;
 const loadStripeCheckout = (): typeof StripeCheckout => require('./payments/stripe-checkout.client') as typeof StripeCheckout;

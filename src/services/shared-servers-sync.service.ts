@@ -78,7 +78,7 @@ export class SharedServersSyncService {
         const summary = await this.deps.store.transaction(async (repos) => {
           const now = this.deps.clock.now();
           const servers = await syncServers(repos, plexServers, this.deps.defaultImportAs, now, false);
-          const userIds = new Map((await repos.users.loadSyncSnapshot()).map((u) => [u.plexId, u.id]));
+          const userIds = await repos.users.idsByPlexId();
           const result: SharedServersSyncSummary = {
             servers: [],
             created: 0,
