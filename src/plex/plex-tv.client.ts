@@ -96,6 +96,8 @@ export class PlexTvClient implements PlexTvApi {
     return this.getXml('/api/users', () => {
       const users: PlexUser[] = [];
       let current: PlexUser | null = null;
+      // Each user lists the owner's servers by machine identifier: one copy of each, not one per listing.
+      const machineIds = new Map<string, string>();
       return {
         open: (name, attributes, path) => {
           if (name === 'User' && path.length === 2) {
@@ -104,7 +106,12 @@ export class PlexTvClient implements PlexTvApi {
           } else if (name === 'Server' && path.length === 3 && current) {
             // owned="0": a server this user shares with the owner, not one of ours.
             const server = toUserServer(parseElement('Server', userServerSchema, attributes));
-            if (server) current.servers.push(server);
+            if (server) {
+              let id = machineIds.get(server.machineIdentifier);
+              if (id === undefined) machineIds.set(server.machineIdentifier, (id = own(server.machineIdentifier)));
+              server.machineIdentifier = id;
+              current.servers.push(server);
+            }
           }
         },
         close: (name, path) => {

@@ -148,7 +148,7 @@ export function toPlexUser(u: z.infer<typeof userSchema>): PlexUser {
 /** A share listed under a user in /api/users, or null for a server that is not the owner's (`owned="0"`). */
 export function toUserServer(s: z.infer<typeof userServerSchema>): PlexUser['servers'][number] | null {
   if (!flag(s.owned, false)) return null;
-  return { machineIdentifier: own(s.machineIdentifier), shareId: Number(s.id), pending: flag(s.pending, false) };
+  return { machineIdentifier: s.machineIdentifier, shareId: Number(s.id), pending: flag(s.pending, false) };
 }
 
 export function toPlexShare(s: z.infer<typeof sharedServerSchema>): PlexShare {

@@ -1,5 +1,13 @@
 import type { Readable } from 'node:stream';
-import { Parser } from 'htmlparser2';
+import path from 'node:path';
+import type * as Htmlparser2 from 'htmlparser2';
+
+/*
+ * htmlparser2's Parser on its own: the package's entry also loads its DOM handler, DOM utilities
+ * and serializer (about 40 ms of a short CLI run's start-up) that a streaming parse never uses.
+ * The package's export map lists only the entry, so the module is required by its file.
+ */
+const { Parser } = require(path.join(path.dirname(require.resolve('htmlparser2')), 'Parser.js')) as { Parser: typeof Htmlparser2.Parser };
 
 /** Receives each element of an XML document as it streams in. */
 export interface XmlElementHandler {
