@@ -6,6 +6,8 @@ import { paymentsCommand } from './payments';
 import { planCommand } from './plan';
 import { serverCommand } from './server';
 import { sharedServersCommand } from './shared-servers';
+import { statsCommand } from './stats';
+import { statusCommand } from './status';
 import { subscriptionCommand } from './subscription';
 import { syncSharedServersCommand } from './sync-shared-servers';
 import { syncUsersCommand } from './sync-users';
@@ -24,7 +26,9 @@ export const COMMANDS: readonly SlashCommand[] = [
   paymentsCommand,
   expiringCommand,
   lifecycleCommand,
+  statsCommand,
   inviteCommand,
+  statusCommand,
   subscriptionCommand,
   linkCommand,
 ];

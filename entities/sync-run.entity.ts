@@ -1,10 +1,14 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type SyncKind = 'users' | 'shared-servers';
+/**
+ * What a recorded run did: the two plex.tv syncs, the lifecycle (a full run, or the hourly roles
+ * only), and the payments imports (the PayPal/Stripe APIs, or a PayPal CSV file).
+ */
+export type SyncKind = 'users' | 'shared-servers' | 'lifecycle' | 'lifecycle-roles' | 'payments-sync' | 'payments-csv';
 /** 'abandoned': left running by a process that died; marked so at the next start. */
 export type SyncOutcome = 'running' | 'succeeded' | 'failed' | 'abandoned';
 
-/** An audit record of one sync: kept even when the sync fails and its changes are rolled back. */
+/** An audit record of one sync, lifecycle run or payments import: kept even when it fails and its changes are rolled back. */
 @Entity({ name: 'sync_runs' })
 export class SyncRun {
   @PrimaryGeneratedColumn({ type: 'int' })

@@ -24,8 +24,10 @@ import type * as ConfiguredSources from './payments/configured-sources';
 import type * as StripeCheckout from './payments/stripe-checkout.client';
 import { PayService } from './services/pay.service';
 import { SharedServersSyncService } from './services/shared-servers-sync.service';
+import { StatsService } from './services/stats.service';
 import { UserAdminService } from './services/user-admin.service';
 import { UsersSyncService } from './services/users-sync.service';
+import { STATUS_CHECK_TIMEOUT_MS, SystemStatusService } from './services/system-status.service';
 import { version } from '../package.json';
 import { buildLifecycle } from './app-lifecycle';
 import type { GuildPort } from './services/guild-port';
@@ -63,6 +65,10 @@ export interface App {
   pay: PayService;
   /** A member's own view and their Plex sign-in (needs no owner token). */
   members: MemberService;
+  /** The numbers behind /stats and `stats`: users by status, revenue, new and lost subscribers. */
+  stats: StatsService;
+  /** The last runs, locks, and whether plex.tv and Discord take the tokens (/status, `status`, /healthz). */
+  systemStatus: SystemStatusService;
   close(): Promise<void>;
 }
 
@@ -139,6 +145,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       discord: discordSide,
     }),
     members,
+    stats: new StatsService(store, clock, config.REMOVE_AFTER_DAYS),
+    systemStatus: new SystemStatusService({
+      store,
+      clock,
+      version,
+      paymentSources: () => loadConfiguredSources().configuredSources(config).map((s) => s.name),
+      // Its own client: one attempt with a short timeout, not the syncs' patient retries.
+      plex: () => new PlexTvClient({ ...plexHttpOptions(config), timeoutMs: STATUS_CHECK_TIMEOUT_MS, retries: 0 }),
+      discord: config.DISCORD_TOKEN ? discordIdentity(config.DISCORD_API_URL, config.DISCORD_TOKEN) : null,
+    }),
     close: () => {
       members.close();
       return store.close();
@@ -153,6 +169,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
  */
 const loadConfiguredSources = (): typeof ConfiguredSources => require('./payments/configured-sources') as typeof ConfiguredSources;
 const loadStripeCheckout = (): typeof StripeCheckout => require('./payments/stripe-checkout.client') as typeof StripeCheckout;
+
+/** The CLI's Discord check: REST with the bot token (loaded on use, like the lifecycle's REST port). */
+function discordIdentity(apiUrl: string, token: string) {
+  return () => {
+    const { fetchBotIdentity } = require('./discord/rest-port') as typeof import('./discord/rest-port');
+    return fetchBotIdentity({ apiUrl, token, timeoutMs: STATUS_CHECK_TIMEOUT_MS });
+  };
+}
 
 /** The PIN sign-in's plex.tv calls: this install's identity, never the owner's token. */
 function plexPinOptions(config: Config) {

@@ -8,13 +8,17 @@ import { lifecycleArea } from './lifecycle';
 import { paymentsArea } from './payments';
 import { plansArea } from './plans';
 import { serversArea } from './servers';
+import { statusArea } from './status';
 import { syncArea } from './sync';
 import { sharedServersArea, usersArea } from './users';
+import { statsArea } from './stats';
+import { runSetup } from './setup';
 import { ConfigError, loadConfig } from '../config/config';
 import { openDatabase } from '../database/data-source';
 import { PlexError } from '../plex/errors';
 import { PaymentSourceError } from '../payments/errors';
 import { DomainError } from '../services/errors';
+import { SetupMissingValuesError } from '../services/setup.service';
 
 const USAGE = `Usage: streams-manager <command>
 
@@ -63,11 +67,25 @@ const USAGE = `Usage: streams-manager <command>
                                             with a payment on that plan
   invite list [--json]                      invites not accepted yet
   invite cancel <plexId-or-email> [--json]  unshare a pending invite
+  stats [--json] [--png FILE]               users by status, revenue per month and currency, new and
+                                            lost subscribers, expiries in the next 30 days; --png
+                                            writes the chart (revenue and active subscribers)
+  status [--json]                           last syncs, lifecycle and payments runs, locks, whether
+                                            plex.tv and Discord take the tokens, version, database
+  setup [--env-path PATH]                   the first-run wizard (also npm run setup): Plex sign-in
+                                            with a code, bot token, server, roles and channel picked
+                                            by name, the first plan; writes .env, keeping the rest
+  setup --non-interactive [--plex-token T] [--discord-token T] [--guild NAME|ID]
+        [--subscriber-role NAME|ID] [--permanent-role NAME|ID|none] [--admin-role NAME|ID|none]
+        [--admin-channel NAME|ID|none] [--import-as standard|permanent]
+        [--plan-name N --plan-duration 1m --plan-price 10.00 [--plan-currency USD]] [--env-path PATH]
+                                            the same without questions; each value may come from
+                                            its variable instead (PLEX_TOKEN, DISCORD_TOKEN,
+                                            DISCORD_GUILD_ID, DISCORD_SUBSCRIBER_ROLE_ID, …)
 
 Configuration comes from the environment and .env (see .env.example).`;
 
 export async function main(argv: string[]): Promise<number> {
-  dotenv.config({ quiet: true });
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -101,6 +119,20 @@ export async function main(argv: string[]): Promise<number> {
       until: { type: 'string' },
       url: { type: 'string' },
       'stripe-price': { type: 'string' },
+      png: { type: 'string' },
+      'non-interactive': { type: 'boolean' },
+      'env-path': { type: 'string' },
+      'plex-token': { type: 'string' },
+      'discord-token': { type: 'string' },
+      guild: { type: 'string' },
+      'subscriber-role': { type: 'string' },
+      'permanent-role': { type: 'string' },
+      'admin-role': { type: 'string' },
+      'admin-channel': { type: 'string' },
+      'plan-name': { type: 'string' },
+      'plan-duration': { type: 'string' },
+      'plan-price': { type: 'string' },
+      'plan-currency': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -109,6 +141,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
+  // setup reads (and writes) the .env file itself, possibly another one (--env-path).
+  if (group === 'setup') {
+    if (action !== undefined) throw new UsageError(`setup takes no "${action}": see the options below`);
+    return runSetup(values);
+  }
+  dotenv.config({ quiet: true });
   const config = loadConfig();
   if (group === 'migrate') {
     const dataSource = await openDatabase(config.DATABASE_URL);
@@ -135,6 +173,8 @@ const AREAS: Record<string, CliArea> = {
   expiring: lifecycleArea,
   payments: paymentsArea,
   invite: invitesArea,
+  stats: statsArea,
+  status: statusArea,
 };
 
 async function run(app: App, group: string, action: string | undefined, rest: string[], values: Values): Promise<number> {
@@ -158,6 +198,8 @@ async function run(app: App, group: string, action: string | undefined, rest: st
 
 /** Every failure ends as one line that says what failed, and a non-zero exit code. */
 export function describeFailure(error: unknown): { message: string; code: number } {
+  // Setup without questions and a value missing: the message names each one; the usage would bury it.
+  if (error instanceof SetupMissingValuesError) return { message: error.message, code: 2 };
   if (error instanceof UsageError) return { message: `${error.message}\n\n${USAGE}`, code: 2 };
   if (error instanceof Error && String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) {
     return { message: `${error.message}\n\n${USAGE}`, code: 2 };

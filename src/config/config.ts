@@ -105,6 +105,8 @@ const schema = z.object({
   PAYMENTS_TIMEOUT_MS: intFromEnv(30_000, 1),
   PAYMENTS_RETRIES: intFromEnv(3),
   PAYMENTS_RETRY_DELAY_MS: intFromEnv(500),
+  /** When set, the bot serves GET /healthz on 127.0.0.1 at this port (systemd, container health checks). */
+  HEALTH_PORT: z.coerce.number().int('must be a whole number').min(1, 'must be a port from 1 to 65535').max(65535, 'must be a port from 1 to 65535').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -6,28 +6,21 @@ import {
   GatewayIntentBits,
   MessageFlags,
   PermissionFlagsBits,
-  PermissionsBitField,
   type Guild,
 } from 'discord.js';
 import type { App } from '../app';
 import { ConfigError, type Config } from '../config/config';
 import type { Logger } from '../config/logger';
 import type { MemberDirectory } from '../services/user-admin.service';
+import { startHealthServer, type HealthServer } from '../health/health-server';
+import { gatewayState } from './gateway-state';
 import { MemoryStore } from './memory-store';
 import { createRouter } from './router';
 import type { BotContext, Draft, LifecycleHooks, ListView, SlashCommand } from './types';
 
-/** What the bot needs on its server: roles to give, messages to write. */
-export const BOT_PERMISSIONS = new PermissionsBitField([
-  PermissionFlagsBits.ManageRoles,
-  PermissionFlagsBits.ViewChannel,
-  PermissionFlagsBits.SendMessages,
-  PermissionFlagsBits.EmbedLinks,
-]);
+import { BOT_PERMISSIONS, inviteLink } from './invite-link';
 
-export function inviteLink(applicationId: string): string {
-  return `https://discord.com/oauth2/authorize?client_id=${applicationId}&scope=bot%20applications.commands&permissions=${BOT_PERMISSIONS.bitfield}`;
-}
+export { BOT_PERMISSIONS, inviteLink };
 
 /** The bot cannot start as configured (token, server): a ConfigError, so it is told in one line. */
 export class DiscordStartupError extends ConfigError {}
@@ -39,6 +32,8 @@ export interface RunningBot {
   client: Client<true>;
   /** Problems found at start, one line each (already logged). */
   problems: string[];
+  /** The /healthz server, when HEALTH_PORT is set (closed by stop()). */
+  health: HealthServer | null;
   /** From now on every interaction is answered "restarting" and not handled: the bot is stopping. */
   drain(): void;
   stop(): Promise<void>;
@@ -119,10 +114,21 @@ export async function startBot(app: App, config: Config, logger: Logger, command
   });
   client.on(Events.Error, (error) => logger.error({ err: { message: error.message } }, 'discord client error'));
 
+  // Up before the login, so a health check during a slow start reads "gateway not connected" rather than nothing.
+  let health: HealthServer | null = null;
+  if (config.HEALTH_PORT) {
+    try {
+      health = await startHealthServer(config.HEALTH_PORT, { gateway: () => gatewayState(client), database: (ms) => app.systemStatus.databaseAnswers(ms) });
+    } catch (error) {
+      await client.destroy();
+      throw error;
+    }
+  }
   const ready = once(client, Events.ClientReady);
   try {
     await client.login(discord.token);
   } catch (error) {
+    await health?.close();
     await client.destroy();
     const code = (error as { code?: string }).code;
     if (code === 'TokenInvalid' || (error instanceof DiscordAPIError && error.status === 401)) {
@@ -132,25 +138,35 @@ export async function startBot(app: App, config: Config, logger: Logger, command
   }
   await ready;
   const ready_ = client as Client<true>;
-  const problems = await checkSetup(ready_, config, discord.guildId);
-  for (const problem of problems) logger.warn(problem);
-  const guild = ready_.guilds.cache.get(discord.guildId);
-  if (!guild) {
-    await client.destroy();
-    throw new DiscordStartupError(problems[0] ?? `the bot is not in the Discord server ${discord.guildId}`);
+  let guild: Guild;
+  let problems: string[];
+  try {
+    problems = await checkSetup(ready_, config, discord.guildId);
+    for (const problem of problems) logger.warn(problem);
+    const found = ready_.guilds.cache.get(discord.guildId);
+    if (!found) {
+      await client.destroy();
+      throw new DiscordStartupError(problems[0] ?? `the bot is not in the Discord server ${discord.guildId}`);
+    }
+    guild = found;
+    await ready_.application.commands.set(
+      commands.map((c) => c.data),
+      discord.guildId,
+    );
+  } catch (error) {
+    await health?.close();
+    throw error;
   }
-  await ready_.application.commands.set(
-    commands.map((c) => c.data),
-    discord.guildId,
-  );
   logger.info({ guild: guild.name, commands: commands.length }, 'bot ready');
   return {
     client: ready_,
     problems,
+    health,
     drain: () => {
       draining = true;
     },
     stop: async () => {
+      await health?.close();
       await client.destroy();
     },
   };

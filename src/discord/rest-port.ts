@@ -7,6 +7,7 @@ import {
   type APIButtonComponentWithURL,
   type APIChannel,
   type APIGuildMember,
+  type APIUser,
 } from 'discord-api-types/v10';
 import { GuildPortError, type GuildMemberInfo, type GuildPort, type LinkButton } from '../services/guild-port';
 
@@ -96,6 +97,21 @@ export class RestGuildPort implements GuildPort {
   async postToChannel(channelId: string, content: string): Promise<void> {
     // No pings: the lifecycle's messages name roles and users, they must not notify them.
     await call(() => this.rest.post(Routes.channelMessages(channelId), { body: { content, allowed_mentions: { parse: [] } } }));
+  }
+}
+
+/**
+ * The bot's own user (GET /users/@me) over REST: whether Discord answers and takes the token.
+ * One attempt with a short timeout (a status check must not hang); failures as GuildPortError.
+ */
+export async function fetchBotIdentity(options: { apiUrl?: string; token: string; timeoutMs: number }): Promise<{ id: string; username: string }> {
+  const rest = new REST({ api: options.apiUrl ?? 'https://discord.com/api', version: '10', timeout: options.timeoutMs, retries: 0 }).setToken(options.token);
+  try {
+    const me = (await call(() => rest.get(Routes.user()))) as APIUser;
+    return { id: me.id, username: me.username };
+  } finally {
+    rest.clearHashSweeper();
+    rest.clearHandlerSweeper();
   }
 }
 

@@ -22,7 +22,11 @@ export interface PlexAccountIdentity {
 
 /** plex.tv's PIN sign-in, as the member flow uses it (an interface so tests or another client can stand in). */
 export interface PlexPinApi {
-  createPin(): Promise<PlexPin>;
+  /**
+   * A strong PIN (default) is a long code for the sign-in URL; `strong: false` asks for the
+   * 4-character code a person types at https://plex.tv/link (it lives shorter: read expiresIn).
+   */
+  createPin(options?: { strong?: boolean }): Promise<PlexPin>;
   /** The PIN's token once someone signed in, null while waiting; `expired` once plex.tv no longer knows it (404). */
   checkPin(id: number): Promise<{ authToken: string | null } | 'expired'>;
   /** Reads the account a token belongs to. The token is sent as a header and kept nowhere. */
@@ -71,8 +75,9 @@ export class PlexPinClient implements PlexPinApi {
     );
   }
 
-  async createPin(): Promise<PlexPin> {
-    const body = await this.send('POST', '/api/v2/pins?strong=true', undefined, (status) => status === 201 || status === 200);
+  async createPin(options: { strong?: boolean } = {}): Promise<PlexPin> {
+    const query = options.strong === false ? '' : '?strong=true';
+    const body = await this.send('POST', `/api/v2/pins${query}`, undefined, (status) => status === 201 || status === 200);
     const pin = parse(pinSchema, body, 'POST /api/v2/pins');
     return { id: pin.id, code: pin.code, expiresIn: pin.expiresIn ?? DEFAULT_EXPIRES_IN };
   }

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { AxiosInstance } from 'axios';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { PlexAuthError, PlexError, PlexHttpError, PlexNotFoundError, PlexResponseError } from './errors';
 import {
   describeIssue,
@@ -35,6 +35,24 @@ export interface PlexTvApi {
   unshare(machineIdentifier: string, shareId: number): Promise<void>;
 }
 
+/** The owner's plex.tv account, as GET /api/v2/user (JSON) describes it. */
+export interface PlexOwnerAccount {
+  id: number;
+  username: string | null;
+  title: string | null;
+}
+
+/** Checks the owner's token: a cheap authenticated read (an interface so the status can be given another). */
+export interface PlexAccountApi {
+  account(): Promise<PlexOwnerAccount>;
+}
+
+const ownerAccountSchema = z.object({
+  id: z.number().int(),
+  username: z.string().nullish(),
+  title: z.string().nullish(),
+});
+
 /** A collector builds one result from the elements of one answer; a new one is made per attempt. */
 type Collector<T> = XmlElementHandler & { result(): T };
 
@@ -45,7 +63,7 @@ type Collector<T> = XmlElementHandler & { result(): T };
  */
 const loadPlexHttp = (): typeof PlexHttp => require('./plex-http') as typeof PlexHttp;
 
-export class PlexTvClient implements PlexTvApi {
+export class PlexTvClient implements PlexTvApi, PlexAccountApi {
   private axiosHttp: AxiosInstance | null = null;
   private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
@@ -150,6 +168,24 @@ export class PlexTvClient implements PlexTvApi {
     await this.withRetries(`DELETE ${path}`, async (request) => {
       const response = await this.http.delete(path, { responseType: 'text' });
       this.checkStatus(response.status, request, path);
+    });
+  }
+
+  /** Who the token belongs to: one small JSON answer, so it serves to check the token and that plex.tv answers. */
+  async account(): Promise<PlexOwnerAccount> {
+    const path = '/api/v2/user';
+    return this.withRetries(`GET ${path}`, async (request) => {
+      const response = await this.http.get<string>(path, { responseType: 'text', headers: { Accept: 'application/json' } });
+      this.checkStatus(response.status, request, path);
+      let body: unknown;
+      try {
+        body = JSON.parse(response.data);
+      } catch {
+        throw new PlexResponseError(request, 'not JSON');
+      }
+      const parsed = ownerAccountSchema.safeParse(body);
+      if (!parsed.success) throw new PlexResponseError(request, 'not the account JSON plex.tv sends');
+      return { id: parsed.data.id, username: parsed.data.username || null, title: parsed.data.title || null };
     });
   }
 

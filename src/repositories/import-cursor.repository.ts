@@ -15,4 +15,10 @@ export class ImportCursorRepository {
       update: ['synced_through', 'updated_at'],
     });
   }
+
+  /** Every source's cursor, by source name. */
+  async list(): Promise<Array<{ source: string; syncedThrough: Date; updatedAt: Date }>> {
+    const rows = await this.sql.query('SELECT source, synced_through, updated_at FROM import_cursors ORDER BY source');
+    return rows.map((r) => ({ source: String(r.source), syncedThrough: readDate(r.synced_through) as Date, updatedAt: readDate(r.updated_at) as Date }));
+  }
 }

@@ -1,5 +1,14 @@
 import { readDate, type Sql } from './sql';
 
+/** A lease as the status shows it; `live` is false once it ran out (its holder stopped renewing). */
+export interface LockRow {
+  name: string;
+  holder: string;
+  acquiredAt: Date;
+  expiresAt: Date;
+  live: boolean;
+}
+
 export type LockAttempt = { acquired: true } | { acquired: false; holder: string; since: Date };
 
 /** Leases in the `locks` table: the database both processes share is the arbiter. */
@@ -46,6 +55,26 @@ export class LockRepository {
   async liveHolder(name: string): Promise<string | null> {
     const rows = await this.sql.query(`SELECT holder FROM locks WHERE name = ? AND expires_at >= ${this.now()}`, [name]);
     return rows[0] ? String(rows[0].holder) : null;
+  }
+
+  /** The names of the locks whose lease has not run out, by the database's clock. */
+  async liveNames(): Promise<string[]> {
+    const rows = await this.sql.query(`SELECT name FROM locks WHERE expires_at >= ${this.now()} ORDER BY name`);
+    return rows.map((r) => String(r.name));
+  }
+
+  /** Every lock row, with whether its lease still runs (by the database's clock) and for how long. */
+  async list(): Promise<LockRow[]> {
+    const rows = await this.sql.query(
+      `SELECT name, holder, acquired_at, expires_at, CASE WHEN expires_at >= ${this.now()} THEN 1 ELSE 0 END AS live FROM locks ORDER BY name`,
+    );
+    return rows.map((r) => ({
+      name: String(r.name),
+      holder: String(r.holder),
+      acquiredAt: readDate(r.acquired_at) as Date,
+      expiresAt: readDate(r.expires_at) as Date,
+      live: Number(r.live) === 1,
+    }));
   }
 
   /** The database's "now" in the format the datetime(3) columns hold (UTC, as every date here). */

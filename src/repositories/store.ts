@@ -15,6 +15,7 @@ import { PlexRemovalRepository } from './plex-removal.repository';
 import { ServerRepository } from './server.repository';
 import { SharedServerRepository } from './shared-server.repository';
 import { Sql } from './sql';
+import { StatsRepository } from './stats.repository';
 import { SubscriptionRepository } from './subscription.repository';
 import { SyncRunRepository } from './sync-run.repository';
 import { UnmatchedPaymentRepository } from './unmatched-payment.repository';
@@ -39,6 +40,7 @@ export interface Repositories {
   planAccess: PlanAccessRepository;
   invites: InviteRepository;
   planRenew: PlanRenewRepository;
+  stats: StatsRepository;
 }
 
 /**
@@ -74,6 +76,15 @@ export class Store {
     return work(this.repositories(this.dataSource.manager));
   }
 
+  /**
+   * A trivial query, sent at once (not queued behind a long sync transaction on SQLite: the
+   * question is whether the database answers, not whether this process is busy).
+   */
+  async ping(): Promise<void> {
+    if (!this.dataSource.isInitialized) throw new Error('the database connection is closed');
+    await this.dataSource.query('SELECT 1');
+  }
+
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
@@ -107,6 +118,7 @@ export class Store {
       planAccess: new PlanAccessRepository(sql),
       invites: new InviteRepository(sql),
       planRenew: new PlanRenewRepository(sql),
+      stats: new StatsRepository(sql),
     };
   }
 }

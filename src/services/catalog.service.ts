@@ -5,6 +5,8 @@ import type { ServerRow } from '../repositories/server.repository';
 import type { Store } from '../repositories/store';
 import { DomainError, NotFoundError } from './errors';
 import { formatDuration, parseDuration, parsePrice } from './plan-rules';
+import { syncServers } from './sync-common';
+import type { PlexServer } from '../plex/schemas';
 
 export interface PlanView {
   name: string;
@@ -110,6 +112,22 @@ export class CatalogService {
 
   async listServers(): Promise<ServerView[]> {
     return (await this.store.read((repos) => repos.servers.list())).map(serverView);
+  }
+
+  /**
+   * Records the owner's servers as plex.tv lists them (the same as a sync does) with the import
+   * class chosen for each: the setup wizard asks before the first sync ever ran.
+   */
+  async registerServers(servers: PlexServer[], importAs: Map<string, UserClass>, defaultImportAs: UserClass): Promise<ServerView[]> {
+    return this.store.transaction(async (repos) => {
+      const now = this.clock.now();
+      const rows = await syncServers(repos, servers, defaultImportAs, now, false);
+      for (const row of rows) {
+        const chosen = importAs.get(row.machineIdentifier);
+        if (chosen && chosen !== row.importAs) await repos.servers.updateSettings(row.id, { importAs: chosen }, now);
+      }
+      return (await repos.servers.list()).map(serverView);
+    });
   }
 
   async updateServer(machineIdentifier: string, settings: { importAs?: UserClass; enabled?: boolean }): Promise<ServerView> {

@@ -13,6 +13,7 @@ import { adminSummary, RunReport, summaryLine, type LifecycleRunResult } from '.
 import { RoleApplier, recordMembership, syncRoles } from './lifecycle/roles.step';
 import { daysUntil, evaluate, removalDue, removalPending, roleChanges, type UserEvaluation } from './lifecycle/rules';
 import type { LockService } from './lock.service';
+import { recordRun, RUN_LOCKS } from './recorded-run';
 import type { SubscriptionStatusService } from './subscription-status.service';
 
 export type { LifecycleFailure, LifecycleRunResult, LifecycleStep, LifecycleAction } from './lifecycle/report';
@@ -77,7 +78,7 @@ export interface ExpiringReport {
   dueForRemoval: RemovalCandidate[];
 }
 
-const LOCK_NAME = 'lifecycle';
+const LOCK_NAME = RUN_LOCKS.lifecycle;
 const DAY_MS = 86_400_000;
 
 export class LifecycleBusyError extends DomainError {
@@ -99,7 +100,7 @@ export class LifecycleService {
 
   /** Everything: roles, reminders, expiry notices, removals. */
   async run(options: RunOptions = {}): Promise<LifecycleRunResult> {
-    return this.execute(options, async (ctx, discord, evaluations) => {
+    return this.execute('lifecycle', options, async (ctx, discord, evaluations) => {
       await syncRoles(ctx, discord, evaluations);
       ctx.signal?.throwIfAborted();
       await sendNotices(ctx, () => discord, evaluations, this.deps.settings);
@@ -138,7 +139,7 @@ export class LifecycleService {
 
   /** Roles only (the hourly job). */
   async syncRoles(options: RunOptions = {}): Promise<LifecycleRunResult> {
-    return this.execute(options, (ctx, discord, evaluations) => syncRoles(ctx, discord, evaluations));
+    return this.execute('lifecycle-roles', options, (ctx, discord, evaluations) => syncRoles(ctx, discord, evaluations));
   }
 
   /**
@@ -227,7 +228,9 @@ export class LifecycleService {
     return { at: now.toISOString(), days, expiring, dueForRemoval };
   }
 
+  /** A run that is not a dry run is recorded in sync_runs under `kind` (the status shows the last one). */
   private async execute(
+    kind: 'lifecycle' | 'lifecycle-roles',
     options: RunOptions,
     steps: (ctx: RunContext, discord: DiscordSide, evaluations: UserEvaluation[]) => Promise<void>,
   ): Promise<LifecycleRunResult> {
@@ -248,7 +251,7 @@ export class LifecycleService {
     };
     if (dryRun) return work();
     try {
-      return await this.deps.locks.withLock(LOCK_NAME, ({ signal }) => work(signal));
+      return await this.deps.locks.withLock(LOCK_NAME, ({ signal }) => recordRun(this.deps, kind, () => work(signal), runCounts));
     } catch (error) {
       if (error instanceof SyncAlreadyRunningError) throw new LifecycleBusyError(error.since);
       throw error;
@@ -292,4 +295,19 @@ export class LifecycleService {
       }
     }
   }
+}
+
+/** What a recorded lifecycle run keeps: its counters and how many things failed. */
+function runCounts(r: LifecycleRunResult): Record<string, number> {
+  return {
+    rolesAdded: r.rolesAdded,
+    rolesRemoved: r.rolesRemoved,
+    remindersSent: r.remindersSent,
+    expiredNotified: r.expiredNotified,
+    removedFromPlex: r.removedFromPlex,
+    reducedToRenew: r.reducedToRenew,
+    restoredToPlex: r.restoredToPlex,
+    plexAccessChanged: r.plexAccessChanged,
+    failures: r.failures.length,
+  };
 }

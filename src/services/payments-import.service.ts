@@ -16,6 +16,7 @@ import { emptySummary, type ImportNotice, type ImportSummary } from './payments-
 import { eventView, paymentView, unmatchedView, type AssignResult, type UnmatchedView, type UserPaymentsView } from './payments-import/views';
 import { noProgress, type ProgressListener } from './progress';
 import { checkingProgress } from './sync-common';
+import { recordRun, RUN_LOCKS } from './recorded-run';
 import { computeStatus, describeStatus } from './status';
 
 export type { ImportSummary, ImportNotice } from './payments-import/summary';
@@ -30,7 +31,7 @@ export interface PaymentsImportDeps {
 }
 
 /** One import at a time, across processes: two at once would both see a transaction as new. */
-export const PAYMENTS_LOCK = 'payments-import';
+export const PAYMENTS_LOCK = RUN_LOCKS.payments;
 /** How far back the first API sync looks when there is no cursor yet and no --since. */
 const FIRST_SYNC_LOOKBACK_MS = 31 * 86_400_000;
 
@@ -64,12 +65,14 @@ export class PaymentsImportService {
     const work = (repos: Repositories) => this.apply(repos, parsed.transactions, summary, dryRun, onProgress);
     if (dryRun) await this.deps.store.read(work);
     else
-      await this.locked((signal) =>
-        this.deps.store.transaction(async (repos) => {
-          await this.apply(repos, parsed.transactions, summary, false, checkingProgress(onProgress, signal));
-          // The last moment to give up: throwing here rolls the import back.
-          signal.throwIfAborted();
-        }),
+      await this.locked(
+        (signal) =>
+          this.deps.store.transaction(async (repos) => {
+            await this.apply(repos, parsed.transactions, summary, false, checkingProgress(onProgress, signal));
+            // The last moment to give up: throwing here rolls the import back.
+            signal.throwIfAborted();
+          }),
+        { kind: 'payments-csv', counts: () => importCounts(summary) },
       );
     summary.durationMs = Date.now() - started;
     return summary;
@@ -114,7 +117,7 @@ export class PaymentsImportService {
       });
       summary.durationMs = Date.now() - started;
       return summary;
-    });
+    }, { kind: 'payments-sync', counts: importCounts });
   }
 
   async listUnmatched(): Promise<UnmatchedView[]> {
@@ -316,14 +319,30 @@ export class PaymentsImportService {
     );
   }
 
-  private async locked<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /** Runs under the payments lock; an import (`record`) is also recorded in sync_runs, failed or not. */
+  private async locked<T>(work: (signal: AbortSignal) => Promise<T>, record?: { kind: 'payments-sync' | 'payments-csv'; counts: (result: T) => Record<string, number> }): Promise<T> {
     try {
-      return await this.deps.locks.withLock(PAYMENTS_LOCK, ({ signal }) => work(signal));
+      return await this.deps.locks.withLock(PAYMENTS_LOCK, ({ signal }) =>
+        record ? recordRun(this.deps, record.kind, () => work(signal), record.counts) : work(signal),
+      );
     } catch (error) {
       if (error instanceof SyncAlreadyRunningError) throw new DomainError(`a payments import is already running since ${error.since.toISOString()}`);
       throw error;
     }
   }
+}
+
+/** What a recorded import keeps of its summary. */
+function importCounts(s: ImportSummary): Record<string, number> {
+  return {
+    imported: s.imported,
+    matched: s.matched,
+    unmatched: s.unmatched,
+    duplicatesSkipped: s.duplicatesSkipped,
+    refundsApplied: s.refundsApplied.length,
+    refundsFlagged: s.refundsFlagged,
+    pending: s.pending,
+  };
 }
 
 function unique<T>(values: T[]): T[] {

@@ -45,6 +45,20 @@ export function computeStatus(userClass: UserClass, periods: Period[], now: Date
   return { kind: 'expired', endedAt: past.length ? new Date(Math.max(...past.map((p) => p.endsAt.getTime()))) : null };
 }
 
+/** Where /users list files a user: one of these, whatever else is true of them. */
+export type Standing = 'active' | 'expired' | 'permanent' | 'removed';
+
+/**
+ * A user gone from plex.tv is "removed" first of all; otherwise their status decides, and a
+ * payment that has not started yet leaves them expired (no access today). The /users list status
+ * filter and /stats both file users by this, so their counts agree.
+ */
+export function standingOf(removedAt: Date | null, status: Status): Standing {
+  if (removedAt !== null) return 'removed';
+  if (status.kind === 'permanent') return 'permanent';
+  return status.kind === 'active' ? 'active' : 'expired';
+}
+
 const DAY = 86_400_000;
 
 /** "active until 2026-12-25 (30 days left)", "expired 3 days ago", "permanent". */

@@ -6,6 +6,7 @@ import type { ServerRow } from '../repositories/server.repository';
 import type { Repositories, Store } from '../repositories/store';
 import type { ProgressListener } from './progress';
 import type { LockService } from './lock.service';
+import { aliveRuns, recordRun, RUN_LOCKS } from './recorded-run';
 
 /** What both syncs are built from. */
 export interface SyncDeps {
@@ -18,42 +19,31 @@ export interface SyncDeps {
 }
 
 /** The lock both syncs share: they write the same tables. */
-export const SYNC_LOCK = 'plex-sync';
+export const SYNC_LOCK = RUN_LOCKS.plexSync;
 
-/**
- * Runs a sync under the sync lock and records it in sync_runs, also when it fails
- * (the record is written outside the sync's transaction, so a rollback keeps it).
- */
+/** Runs a sync under the sync lock and records it in sync_runs, also when it fails. */
 export async function runRecorded<T>(
   deps: SyncDeps,
   kind: SyncKind,
   work: (signal: AbortSignal) => Promise<T>,
   counts: (result: T) => Record<string, number>,
 ): Promise<T> {
-  return deps.locks.withLock(SYNC_LOCK, async ({ signal }) => {
-    const runId = await deps.store.read((r) => r.syncRuns.start(kind, deps.clock.now()));
-    try {
-      const result = await work(signal);
-      await deps.store.read((r) => r.syncRuns.finish(runId, 'succeeded', deps.clock.now(), counts(result), null));
-      return result;
-    } catch (error) {
-      await deps.store
-        .read((r) => r.syncRuns.finish(runId, 'failed', deps.clock.now(), null, (error as Error).message))
-        .catch(() => undefined);
-      throw error;
-    }
-  });
+  return deps.locks.withLock(SYNC_LOCK, ({ signal }) => recordRun(deps, kind, () => work(signal), counts));
 }
 
 /**
- * Marks the sync runs a dead process left "running" as abandoned. Syncs never overlap (they
- * share one lock), so when the lock is free no run is alive, and when it is held only the newest
- * run can be its holder's.
+ * Marks the runs a dead process left "running" as abandoned: those whose lock is free, and all but
+ * the newest of those whose lock is held (see aliveRuns).
  */
 export async function abandonDeadRuns(store: Store, clock: Clock): Promise<number> {
   return store.transaction(async (r) => {
-    const held = (await r.locks.liveHolder(SYNC_LOCK)) !== null;
-    return r.syncRuns.abandonRunning(clock.now(), { keepNewest: held });
+    const running = await r.syncRuns.running();
+    if (running.length === 0) return 0;
+    const alive = aliveRuns(running, new Set(await r.locks.liveNames()));
+    return r.syncRuns.abandon(
+      running.filter((row) => !alive.has(row.id)).map((row) => row.id),
+      clock.now(),
+    );
   });
 }
 

@@ -6,7 +6,7 @@ import type { PlanRow } from '../repositories/plan.repository';
 import type { Repositories, Store } from '../repositories/store';
 import type { UserRow } from '../repositories/user.repository';
 import { AmbiguousUserError, NotFoundError } from './errors';
-import { computeStatus, describeStatus, type Status } from './status';
+import { computeStatus, describeStatus, standingOf, type Status } from './status';
 
 /** Who a Discord ID belongs to in the guild (implemented by the bot; absent from the CLI). */
 export interface MemberDirectory {
@@ -333,18 +333,7 @@ function lifecycleNotes(u: UserRow): string[] {
 }
 
 function matchesStatus(filter: StatusFilter, u: UserRow, status: Status, review: boolean): boolean {
-  switch (filter) {
-    case 'removed':
-      return u.removedAt !== null;
-    case 'needs-review':
-      return review;
-    case 'permanent':
-      return u.removedAt === null && status.kind === 'permanent';
-    case 'active':
-      return u.removedAt === null && status.kind === 'active';
-    case 'expired':
-      return u.removedAt === null && (status.kind === 'expired' || status.kind === 'upcoming');
-  }
+  return filter === 'needs-review' ? review : standingOf(u.removedAt, status) === filter;
 }
 
 /** "O'Brien & Søn (obrien_son)": how a user is named to an admin. */

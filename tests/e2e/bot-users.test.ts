@@ -20,7 +20,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: syncing and editing users', (kind)
     const registration = h.discord.commandRegistrations.find((r) => r.scope === 'guild' && r.status === 200);
     expect(registration?.guildId).toBe(IDS.guild);
     const names = registration!.commands.map((c: { name: string }) => c.name).sort();
-    expect(names).toEqual(['expiring', 'invite', 'lifecycle', 'link', 'payments', 'plan', 'server', 'shared-servers', 'subscription', 'sync-shared-servers', 'sync-users', 'user', 'users']);
+    expect(names).toEqual(['expiring', 'invite', 'lifecycle', 'link', 'payments', 'plan', 'server', 'shared-servers', 'stats', 'status', 'subscription', 'sync-shared-servers', 'sync-users', 'user', 'users']);
     const memberCommands = ['link', 'subscription'];
     for (const c of registration!.commands) expect(c.default_member_permissions ?? null).toBe(memberCommands.includes(c.name) ? null : '32');
     expect(h.bot.problems).toEqual([]);

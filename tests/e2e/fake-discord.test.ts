@@ -18,6 +18,7 @@ import {
   type Interaction,
   type TextChannel,
 } from 'discord.js';
+import { REST } from '@discordjs/rest';
 import { FakeDiscord, Perm, snowflake, type FakeGuildSpec } from '../fakes/discord';
 
 const TOKEN = 'fake-bot-token.abc.def';
@@ -119,6 +120,24 @@ describe('fake Discord driven by the real discord.js Client', () => {
   afterAll(async () => {
     await client?.destroy();
     await fake?.stop();
+  });
+
+  test('GET /users/@me/guilds: the bot\'s servers as partial guilds, following addGuild/removeGuild; 401 for a bad token', async () => {
+    const partial = { id: GUILD_ID, name: 'Streams', icon: null, banner: null, owner: false, features: [] };
+    const guilds = (await client.rest.get(Routes.userGuilds())) as Array<Record<string, unknown>>;
+    expect(guilds).toEqual([{ ...partial, permissions: expect.stringMatching(/^\d+$/) }]);
+    // The bot's guild-level permissions: its role's and @everyone's.
+    const wanted = Perm.ManageRoles | Perm.SendMessages | Perm.ViewChannel;
+    expect(BigInt(guilds[0]!.permissions as string) & wanted).toBe(wanted);
+    const other = snowflake();
+    fake.addGuild({ id: other, name: 'Elsewhere', ownerId: OWNER_ID, roles: [], members: [] });
+    const withCounts = (await client.rest.get(Routes.userGuilds(), { query: new URLSearchParams({ with_counts: 'true', limit: '1', after: GUILD_ID }) })) as Array<Record<string, unknown>>;
+    expect(withCounts).toEqual([expect.objectContaining({ id: other, name: 'Elsewhere', approximate_member_count: 1 })]);
+    fake.removeGuild(other);
+    expect(((await client.rest.get(Routes.userGuilds())) as unknown[]).length).toBe(1);
+    const stranger = new REST({ api: apiUrl, version: '10' }).setToken('not-the-token');
+    await expect(stranger.get(Routes.userGuilds())).rejects.toMatchObject({ status: 401, code: 0, message: '401: Unauthorized' });
+    expect(fake.takeViolations()).toEqual(['GET /users/@me/guilds → 401 (0 401: Unauthorized)']);
   });
 
   test('login: clientReady, guild, roles, the bot member; members via the gateway', async () => {
@@ -778,5 +797,31 @@ describe('fake Discord body limits: each check passes at the limit and fails one
     const v = fake.takeViolations();
     expect(v).toHaveLength(1);
     expect(v[0]).toContain(`${error}:`);
+  });
+
+  const files = (n: number, size = 10) => Array.from({ length: n }, (_, k) => ({ name: `f${k}.bin`, data: Buffer.alloc(size, k) }));
+  const upload = (fileList: Array<{ name: string; data: Buffer }>) => client.rest.post(Routes.channelMessages(CHANNEL_ID), { body: { content: 'files' }, files: fileList });
+
+  test('files per message (10): uploads keep their bytes and are served at their url', async () => {
+    const sent = (await upload(files(10))) as { attachments: Array<{ id: string; filename: string; size: number; url: string }> };
+    expect(sent.attachments.map((a) => [a.filename, a.size])).toEqual(files(10).map((f) => [f.name, 10]));
+    const stored = fake.uploads.filter((u) => sent.attachments.some((a) => a.id === u.attachmentId));
+    expect(stored.map((u) => u.bytes)).toEqual(files(10).map((f) => f.data));
+    expect(Buffer.from(await (await fetch(sent.attachments[9]!.url)).arrayBuffer())).toEqual(files(10)[9]!.data);
+    const err = await upload(files(11)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 50035, status: 400 });
+    const v = fake.takeViolations();
+    expect(v).toHaveLength(1);
+    expect(v[0]).toContain('attachments[BASE_TYPE_MAX_LENGTH]:');
+  });
+
+  test('upload size (25 MiB a request): 24 MiB passes, 25 MiB and a byte is a 413', async () => {
+    await upload([{ name: 'big.bin', data: Buffer.alloc(24 * 1024 * 1024) }]);
+    const err = await upload([{ name: 'too-big.bin', data: Buffer.alloc(25 * 1024 * 1024 + 1) }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DiscordAPIError);
+    expect(err).toMatchObject({ code: 40005, status: 413 });
+    const v = fake.takeViolations();
+    expect(v).toHaveLength(1);
+    expect(v[0]).toContain('413 (40005 Request entity too large)');
   });
 });

@@ -28,8 +28,8 @@ export interface UserEvaluation {
 export type RenewDays = ReadonlyMap<string, number>;
 
 /** The payment with this end date; the newest one wins a tie, so the choice is stable. */
-function paymentEndingAt(payments: SubscriptionPayment[], end: Date): SubscriptionPayment | null {
-  let found: SubscriptionPayment | null = null;
+export function paymentEndingAt<P extends { id: number; endsAt: Date }>(payments: P[], end: Date): P | null {
+  let found: P | null = null;
   for (const p of payments) {
     if (p.endsAt.getTime() === end.getTime() && (!found || p.id > found.id)) found = p;
   }

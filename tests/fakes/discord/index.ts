@@ -29,7 +29,8 @@
  *   `rateLimitViolations`, `gatewayIdentifies`, `gatewayResumes`; `takeViolations()` returns and clears the violations.
  * - State: `member(guildId, userId)`, `guild(guildId)`, `commands(guildId?)`, `messagesIn(channelId)`, `dmChannelId(userId)`;
  *   changes made "by someone else" (sent to the bot as gateway events): `addMember`, `removeMember`,
- *   `setMemberRoles`, `setDmsClosed`.
+ *   `setMemberRoles`, `setDmsClosed`; the owner adds the bot to a server or removes it: `addGuild(spec)`,
+ *   `removeGuild(guildId)` (REST only: a connected gateway session is not told).
  * - Faults: `holdAfterStore({ path?, times? })` (a message create is stored and recorded, then never answered: a
  *   timeout after Discord accepted it; `held` counts them), `rateLimit({ method?, path, retryAfterSeconds, times?, global?, scope? })`,
  *   `failNext({ method?, path, status, code?, message?, times? })` — `path` is matched against the path below
@@ -42,6 +43,9 @@
  *   object (`{ id, filename, size, url, proxy_url, content_type }`); pass `{ name, type: 11, value: attachment.id }` as
  *   a command option and the fake puts it in `resolved.attachments`. The bytes are served (GET, no auth) at its `url`
  *   on the fake's own HTTP server, as Discord's CDN would.
+ * - Uploads: files the bot sends (multipart `payload_json` + `files[n]`, on interaction callbacks, webhooks and
+ *   channel messages) become attachment objects in the message, are recorded with their bytes in `uploads`, and are
+ *   served at their `url`. As Discord does, more than 10 files is a 50035 and a request over 25 MiB a 413 (40005).
  * - Gateway: `requestReconnect()` (op 7: the client resumes), `closeGateway(code)`, `gatewayDispatch(t, d)`.
  *
  * What counts as a violation (bot bugs): unknown route, missing/wrong Authorization, invalid JSON, any 50035 Invalid
@@ -88,6 +92,7 @@ import type {
   HoldRule,
   FakeAttachment,
   FakeDiscordOptions,
+  FakeGuildSpec,
   FakeMember,
   InteractionBaseParams,
   InteractionHandle,
@@ -97,8 +102,13 @@ import type {
   RestLogEntry,
   RoleChangeRecord,
   SelectParams,
+  UploadRecord,
 } from './types';
-import { ALL_PERMISSIONS, Errors, HttpError, Perm, snowflake } from './util';
+import { ALL_PERMISSIONS, Errors, FormErrors, HttpError, Perm, snowflake } from './util';
+
+/** Discord's limits on one message's uploads: 10 files, and 25 MiB for the whole request. */
+export const MAX_FILES = 10;
+export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 
 export * from './types';
 export { snowflake, ALL_PERMISSIONS, DEFAULT_EVERYONE_PERMISSIONS, Perm } from './util';
@@ -127,6 +137,8 @@ export class FakeDiscord {
   readonly violations: string[] = [];
   readonly restLog: RestLogEntry[] = [];
   readonly rateLimitViolations: RateLimitViolation[] = [];
+  /** Files the bot uploaded (multipart `files[n]`), in order, with their bytes. */
+  readonly uploads: UploadRecord[] = [];
 
   private readonly gateway: FakeGateway;
   private readonly router: RestRouter;
@@ -240,6 +252,24 @@ export class FakeDiscord {
 
   takeViolations(): string[] {
     return this.violations.splice(0);
+  }
+
+  /** The application's Server Members Intent switch (Developer Portal > Bot), as GET /oauth2/applications/@me tells it. */
+  serverMembersIntent = true;
+
+  /**
+   * The owner adds the bot to a server (the invite link): the guild with its roles, members and
+   * channels, and the bot's managed role, as in the constructor. REST only (no GUILD_CREATE).
+   */
+  addGuild(spec: FakeGuildSpec): GuildState {
+    if (this.state.guilds.has(spec.id)) throw new Error(`fake discord: the bot is already in guild ${spec.id}`);
+    return this.state.addGuild(spec);
+  }
+
+  /** The bot is removed from a server (kicked, or the owner left it out): its REST calls there get 404/403. */
+  removeGuild(guildId: string): void {
+    this.requireGuild(guildId);
+    this.state.guilds.delete(guildId);
   }
 
   /** A member joins (GUILD_MEMBER_ADD to sessions with GUILD_MEMBERS). */
@@ -515,7 +545,7 @@ export class FakeDiscord {
         this.send(res, injected.status, injected.body, bucket, injected.headers, injected.status !== 429 || injected.body?.global !== true);
         return;
       }
-      const body = await this.parseBody(req, raw);
+      const body = await this.parseBody(req, raw, path);
       if (body !== undefined) log.body = body;
       const rr: RestRequest = { method, path, query: url.searchParams, headers: req.headers, body, ...(auditLogReason ? { auditLogReason } : {}) };
       const out = await found.route.handler(rr, found.params);
@@ -537,10 +567,14 @@ export class FakeDiscord {
     }
   }
 
-  private async parseBody(req: http.IncomingMessage, raw: Buffer): Promise<any> {
+  private async parseBody(req: http.IncomingMessage, raw: Buffer, path: string): Promise<any> {
     if (raw.length === 0) return undefined;
     const ct = String(req.headers['content-type'] ?? '');
     if (ct.startsWith('multipart/form-data')) {
+      // Discord refuses a request over its upload limit before reading it.
+      if (raw.length > MAX_UPLOAD_BYTES) {
+        throw new HttpError(413, { message: 'Request entity too large', code: 40005 }, true, `${raw.length} bytes in one request (limit ${MAX_UPLOAD_BYTES})`);
+      }
       const form = await new Response(raw, { headers: { 'content-type': ct } }).formData();
       const payload = form.get('payload_json');
       let body: any;
@@ -550,22 +584,36 @@ export class FakeDiscord {
         throw Errors.invalidJson();
       }
       // Uploaded files become attachment objects (`files[n]` ↔ `attachments[i].id === n`), as Discord answers them.
-      const uploaded: any[] = [];
+      // Their bytes are kept (`uploads`) and served from this server at the attachment's url, as Discord's CDN would.
+      const files: Array<{ index: string; file: File }> = [];
       for (const [key, value] of form.entries()) {
         const m = /^files\[(\d+)\]$/.exec(key);
-        if (!m || typeof value === 'string') continue;
-        const described = Array.isArray(body.attachments) ? body.attachments.find((a: any) => String(a.id) === m[1]) : undefined;
+        if (m && typeof value !== 'string') files.push({ index: m[1]!, file: value });
+      }
+      if (files.length > MAX_FILES) {
+        const errors = new FormErrors();
+        errors.add(['attachments'], 'BASE_TYPE_MAX_LENGTH', `Must be ${MAX_FILES} or fewer in length.`);
+        throw errors.toHttpError();
+      }
+      const uploaded: any[] = [];
+      for (const { index, file } of files) {
+        const described = Array.isArray(body.attachments) ? body.attachments.find((a: any) => String(a.id) === index) : undefined;
         const id = snowflake();
-        const filename = described?.filename ?? value.name;
-        uploaded.push({
+        const filename = described?.filename ?? file.name;
+        const bytes = Buffer.from(await file.arrayBuffer());
+        const served = `/attachments/${id}/${encodeURIComponent(filename)}`;
+        const attachment = {
           id,
           filename,
-          size: value.size,
-          url: `https://cdn.discordapp.com/attachments/0/${id}/${filename}`,
-          proxy_url: `https://media.discordapp.net/attachments/0/${id}/${filename}`,
-          content_type: value.type || 'application/octet-stream',
+          size: bytes.length,
+          url: `http://127.0.0.1:${this.port}${served}`,
+          proxy_url: `http://127.0.0.1:${this.port}${served}?proxy=1`,
+          content_type: file.type || 'application/octet-stream',
           ...(described?.description ? { description: described.description } : {}),
-        });
+        };
+        uploaded.push(attachment);
+        this.attachments.set(id, { attachment, bytes });
+        this.uploads.push({ attachmentId: id, filename, contentType: attachment.content_type, bytes, path });
       }
       if (uploaded.length) body.attachments = uploaded;
       return body;

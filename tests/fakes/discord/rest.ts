@@ -55,6 +55,7 @@ export class RestRouter {
     this.add('GET', '/users/@me', a, () => json({ ...apiUser(this.state.botUser), verified: true, mfa_enabled: false, email: null, locale: 'en-US' }));
     this.add('GET', '/applications/@me', a, () => json(this.application()));
     this.add('GET', '/oauth2/applications/@me', a, () => json(this.application()));
+    this.add('GET', '/users/@me/guilds', a, (r) => this.currentUserGuilds(r));
     this.add('POST', '/users/@me/channels', a, (r) => this.createDm(r));
     this.add('GET', '/users/:user', a, (_r, p) => {
       const u = this.state.user(p.user);
@@ -159,6 +160,35 @@ export class RestRouter {
     });
   }
 
+  /** GET /users/@me/guilds: partial guilds, by id, `before`/`after`/`limit` (1–200, default 200), `with_counts`. */
+  private currentUserGuilds(r: RestRequest): RestResponse {
+    const e = new FormErrors();
+    const limitRaw = r.query.get('limit');
+    const limit = limitRaw === null ? 200 : Number(limitRaw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) e.add(['limit'], 'NUMBER_TYPE_MAX', 'int value should be less than or equal to 200.');
+    e.throwIfAny();
+    const before = r.query.get('before');
+    const after = r.query.get('after');
+    const botId = this.state.botUser.id;
+    let guilds = [...this.state.guilds.values()].sort((x, y) => (BigInt(x.id) < BigInt(y.id) ? -1 : 1));
+    if (after !== null) guilds = guilds.filter((g) => BigInt(g.id) > BigInt(after));
+    if (before !== null) guilds = guilds.filter((g) => BigInt(g.id) < BigInt(before)).slice(-limit);
+    guilds = guilds.slice(0, limit);
+    const withCounts = r.query.get('with_counts') === 'true';
+    return json(
+      guilds.map((g) => ({
+        id: g.id,
+        name: g.name,
+        icon: null,
+        banner: null,
+        owner: g.ownerId === botId,
+        permissions: this.state.memberPermissions(g, botId).toString(),
+        features: [],
+        ...(withCounts ? { approximate_member_count: g.members.size, approximate_presence_count: 0 } : {}),
+      })),
+    );
+  }
+
   private application(): any {
     const bot = this.state.botUser;
     return {
@@ -171,7 +201,8 @@ export class RestRouter {
       bot_public: false,
       bot_require_code_grant: false,
       verify_key: '0'.repeat(64),
-      flags: 0,
+      // GATEWAY_GUILD_MEMBERS_LIMITED: the Server Members Intent is on (the fake's gateway grants it), unless a test turned it off.
+      flags: this.fake.serverMembersIntent ? 1 << 15 : 0,
       hook: true,
       is_monetized: false,
       is_verified: false,

@@ -61,6 +61,16 @@ export interface FakeAttachment {
   content_type?: string;
 }
 
+/** A file the bot uploaded with a message (see FakeDiscord.uploads). */
+export interface UploadRecord {
+  attachmentId: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
+  /** The route it came with, below /api/v10 (interaction tokens included). */
+  path: string;
+}
+
 export interface FakeDiscordOptions {
   token: string;
   applicationId: string;

@@ -12,9 +12,11 @@
  *
  * and the PIN sign-in (JSON, v2), which needs no owner token:
  *
- *   POST   /api/v2/pins?strong=true              a PIN for this client identifier (201)
- *   GET    /api/v2/pins/{id}                     the PIN; authToken set once signInPin() ran; 404 once expired
- *   GET    /api/v2/user                          the account of a member's token (X-Plex-Token)
+ *   POST   /api/v2/pins?strong=true              a PIN for this client identifier (201); without
+ *                                                 strong=true a 4-character code that lives shorter
+ *   GET    /api/v2/pins/{id}                     the PIN; authToken set once signInPin() (a member) or
+ *                                                 signInOwner() (the owner's token) ran; 404 once expired
+ *   GET    /api/v2/user                          the account of a member's token (X-Plex-Token), or the owner's
  *
  * plex.tv's dead endpoints (DELETE /api/friends/{id}, GET /api/invites/requested,
  * PUT /api/invites/requests/{id}) answer 410 Gone, so a client that calls one fails loudly.
@@ -335,8 +337,10 @@ export class FakePlexTv {
    */
   nowSeconds: () => number = () => Math.floor(Date.now() / 1000);
 
-  /** Seconds a new PIN lives (plex.tv: about 30 minutes for a strong PIN). */
+  /** Seconds a new strong PIN lives (plex.tv: about 30 minutes). */
   pinExpiresInSeconds = 1800;
+  /** Seconds a new 4-character PIN (typed at plex.tv/link) lives: shorter than a strong one. */
+  shortPinExpiresInSeconds = 900;
   /** Every PIN created, in order. */
   readonly pins: FakePin[] = [];
   /** Members' tokens handed out by signInPin(), and whose account each is. */
@@ -457,6 +461,16 @@ export class FakePlexTv {
     pin.authToken = token;
     this.memberTokens.set(token, account);
     return token;
+  }
+
+  /**
+   * The owner signs in with the PIN whose code is `code` (typed at plex.tv/link, or in the sign-in
+   * URL): the PIN's authToken becomes the owner's account token, the one the v1 endpoints accept.
+   */
+  signInOwner(code: string): void {
+    const pin = this.pins.find((p) => p.code === code);
+    if (!pin) throw new Error(`FakePlexTv: no PIN with code ${code}`);
+    pin.authToken = this.state.token;
   }
 
   /** Every share of a server, with its user: for tests to look at the state after write calls. */
@@ -684,7 +698,7 @@ export class FakePlexTv {
         code: strong ? randomBytes(13).toString('hex').slice(0, 25) : randomBytes(2).toString('hex').toUpperCase(),
         clientIdentifier: client,
         createdAtMs: Date.now(),
-        expiresIn: this.pinExpiresInSeconds,
+        expiresIn: strong ? this.pinExpiresInSeconds : this.shortPinExpiresInSeconds,
         authToken: null,
       };
       this.pins.push(pin);
@@ -698,7 +712,8 @@ export class FakePlexTv {
       return json(200, render(pin));
     }
     if (method === 'GET' && path === '/api/v2/user') {
-      const account = token ? this.memberTokens.get(token) : undefined;
+      const owner = this.state.owner ?? { id: 1, username: 'owner', email: 'owner@example.com' };
+      const account = token === this.state.token ? owner : token ? this.memberTokens.get(token) : undefined;
       if (!account) return jsonError(401, 1001, 'User could not be authenticated');
       return json(200, { id: account.id, uuid: `uuid-${account.id}`, username: account.username, title: account.title ?? account.username, email: account.email, thumb: '' });
     }

@@ -68,6 +68,8 @@ export interface FakeUser {
 
 export interface FakePlexAccount {
   token: string;
+  /** The owner's own account, as GET /api/v2/user answers it for `token` (default: id 1, "owner"). */
+  owner?: { id: number; username: string; email: string; title?: string };
   /** When true, requests without an X-Plex-Client-Identifier header get 400. */
   clientIdentifierRequired?: boolean;
   servers: FakeServer[];

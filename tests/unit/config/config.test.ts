@@ -22,6 +22,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PLEX_TV_URL: 'not a url' })).toThrow(ConfigError);
   });
 
+  it('takes HEALTH_PORT as a port from 1 to 65535, off when unset', () => {
+    expect(loadConfig({}).HEALTH_PORT).toBeUndefined();
+    expect(loadConfig({ HEALTH_PORT: ' 8787 ' }).HEALTH_PORT).toBe(8787);
+    expect(() => loadConfig({ HEALTH_PORT: '0' })).toThrow(/HEALTH_PORT: must be a port from 1 to 65535/);
+    expect(() => loadConfig({ HEALTH_PORT: '70000' })).toThrow(/HEALTH_PORT: must be a port from 1 to 65535/);
+    expect(() => loadConfig({ HEALTH_PORT: '80.5' })).toThrow(/HEALTH_PORT: must be a whole number/);
+    expect(() => loadConfig({ HEALTH_PORT: 'http' })).toThrow(/HEALTH_PORT/);
+  });
+
   it('asks for PLEX_TOKEN only where plex.tv is needed', () => {
     expect(() => requirePlexToken(loadConfig({}))).toThrow(/PLEX_TOKEN is not set/);
     expect(requirePlexToken(loadConfig({ PLEX_TOKEN: 'abc' }))).toBe('abc');
