@@ -6,8 +6,10 @@ import { createLogger, type Logger } from './config/logger';
 import { openDatabase } from './database/data-source';
 import { PlexTvClient, type PlexTvApi } from './plex/plex-tv.client';
 import type { PlexHttpOptions } from './plex/plex-http';
-import { PlexSharingClient, type PlexSharingApi } from './plex/plex-sharing.client';
-import { PlexPinClient, type PlexPinApi } from './plex/plex-pin.client';
+import type { PlexSharingApi } from './plex/plex-sharing.client';
+import type * as PlexSharing from './plex/plex-sharing.client';
+import type { PlexPinApi } from './plex/plex-pin.client';
+import type * as PlexPin from './plex/plex-pin.client';
 import { MemberService } from './services/member.service';
 import { PlanAccessService } from './services/plan-access.service';
 import { InviteService } from './services/invite.service';
@@ -18,8 +20,8 @@ import { DirectoryService } from './services/directory.service';
 import { LockService } from './services/lock.service';
 import { abandonDeadRuns } from './services/sync-common';
 import { PaymentsImportService } from './services/payments-import.service';
-import { configuredSources } from './payments/configured-sources';
-import { StripeCheckoutClient } from './payments/stripe-checkout.client';
+import type * as ConfiguredSources from './payments/configured-sources';
+import type * as StripeCheckout from './payments/stripe-checkout.client';
 import { PayService } from './services/pay.service';
 import { SharedServersSyncService } from './services/shared-servers-sync.service';
 import { StatsService } from './services/stats.service';
@@ -99,9 +101,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     (plex ??= new PlexTvClient(plexHttpOptions(config)));
   let plexSharing = overrides.plexSharing;
   const getPlexSharing = (): PlexSharingApi =>
-    (plexSharing ??= new PlexSharingClient(plexHttpOptions(config)));
+    (plexSharing ??= new (require('./plex/plex-sharing.client') as typeof PlexSharing).PlexSharingClient(plexHttpOptions(config)));
   let plexPins = overrides.plexPins;
-  const getPlexPins = (): PlexPinApi => (plexPins ??= new PlexPinClient(plexPinOptions(config)));
+  const getPlexPins = (): PlexPinApi => (plexPins ??= new (require('./plex/plex-pin.client') as typeof PlexPin).PlexPinClient(plexPinOptions(config)));
   const members = new MemberService({ store, clock, logger, pins: getPlexPins, pollMs: config.PLEX_PIN_POLL_MS });
   const syncDeps = () => ({ store, plex: getPlex(), clock, locks, defaultImportAs: config.DEFAULT_IMPORT_AS });
   const users = new UserAdminService(store, clock);
@@ -116,7 +118,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     catalog: new CatalogService(store, clock, config.DEFAULT_CURRENCY),
     directory: new DirectoryService(store),
     users,
-    payments: new PaymentsImportService({ store, clock, locks, sources: () => configuredSources(config) }),
+    payments: new PaymentsImportService({ store, clock, locks, sources: () => loadConfiguredSources().configuredSources(config) }),
     usersSync: () => new UsersSyncService(syncDeps()),
     sharedServersSync: () => new SharedServersSyncService(syncDeps()),
     plex: getPlex,
@@ -127,7 +129,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       store,
       clock,
       logger,
-      checkout: () => (config.STRIPE_SECRET_KEY ? new StripeCheckoutClient({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, timeoutMs: config.PAYMENTS_TIMEOUT_MS }) : null),
+      checkout: () => (config.STRIPE_SECRET_KEY ? new (loadStripeCheckout().StripeCheckoutClient)({ secretKey: config.STRIPE_SECRET_KEY, apiUrl: config.STRIPE_API_URL, timeoutMs: config.PAYMENTS_TIMEOUT_MS }) : null),
       successUrl: config.STRIPE_SUCCESS_URL ?? (config.DISCORD_GUILD_ID ? `https://discord.com/channels/${config.DISCORD_GUILD_ID}` : 'https://discord.com/app'),
     }),
     ...lifecycleParts,
@@ -148,7 +150,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       store,
       clock,
       version,
-      paymentSources: () => configuredSources(config).map((s) => s.name),
+      paymentSources: () => loadConfiguredSources().configuredSources(config).map((s) => s.name),
       // Its own client: one attempt with a short timeout, not the syncs' patient retries.
       plex: () => new PlexTvClient({ ...plexHttpOptions(config), timeoutMs: STATUS_CHECK_TIMEOUT_MS, retries: 0 }),
       discord: config.DISCORD_TOKEN ? discordIdentity(config.DISCORD_API_URL, config.DISCORD_TOKEN) : null,
@@ -159,6 +161,14 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     },
   };
 }
+
+/*
+ * The Stripe SDK (a few hundred modules) and axios (behind the sharing, PIN and payment clients)
+ * are loaded when a client is first built, not by every CLI run: a sync would pay ~100 ms of
+ * start-up for them. The getters above are already lazy; the requires follow them.
+ */
+const loadConfiguredSources = (): typeof ConfiguredSources => require('./payments/configured-sources') as typeof ConfiguredSources;
+const loadStripeCheckout = (): typeof StripeCheckout => require('./payments/stripe-checkout.client') as typeof StripeCheckout;
 
 /** The CLI's Discord check: REST with the bot token (loaded on use, like the lifecycle's REST port). */
 function discordIdentity(apiUrl: string, token: string) {

@@ -12,13 +12,13 @@ import { statusArea } from './status';
 import { syncArea } from './sync';
 import { sharedServersArea, usersArea } from './users';
 import { statsArea } from './stats';
-import { runSetup } from './setup';
+import type * as SetupCli from './setup';
 import { ConfigError, loadConfig } from '../config/config';
 import { openDatabase } from '../database/data-source';
 import { PlexError } from '../plex/errors';
 import { PaymentSourceError } from '../payments/errors';
 import { DomainError } from '../services/errors';
-import { SetupMissingValuesError } from '../services/setup.service';
+import type { SetupMissingValuesError } from '../services/setup.service';
 
 const USAGE = `Usage: streams-manager <command>
 
@@ -144,6 +144,9 @@ export async function main(argv: string[]): Promise<number> {
   // setup reads (and writes) the .env file itself, possibly another one (--env-path).
   if (group === 'setup') {
     if (action !== undefined) throw new UsageError(`setup takes no "${action}": see the options below`);
+    // Required here: the wizard's prompts, Discord and plex.tv sign-in clients are ~700 modules
+    // that every other command (a sync is a short process) would otherwise load at start.
+    const { runSetup } = require('./setup') as typeof SetupCli;
     return runSetup(values);
   }
   dotenv.config({ quiet: true });
@@ -196,10 +199,15 @@ async function run(app: App, group: string, action: string | undefined, rest: st
   );
 }
 
+/** By name: the setup service is loaded only by `setup`, the one command that can throw this. */
+function isSetupMissingValues(error: unknown): error is SetupMissingValuesError {
+  return error instanceof DomainError && error.name === 'SetupMissingValuesError';
+}
+
 /** Every failure ends as one line that says what failed, and a non-zero exit code. */
 export function describeFailure(error: unknown): { message: string; code: number } {
   // Setup without questions and a value missing: the message names each one; the usage would bury it.
-  if (error instanceof SetupMissingValuesError) return { message: error.message, code: 2 };
+  if (isSetupMissingValues(error)) return { message: error.message, code: 2 };
   if (error instanceof UsageError) return { message: `${error.message}\n\n${USAGE}`, code: 2 };
   if (error instanceof Error && String((error as { code?: unknown }).code ?? '').startsWith('ERR_PARSE_ARGS')) {
     return { message: `${error.message}\n\n${USAGE}`, code: 2 };

@@ -1,21 +1,9 @@
 import axios, { isAxiosError, type AxiosInstance, type CreateAxiosDefaults } from 'axios';
 import { Retryable } from '../http/retry';
 import { PlexNetworkError, PlexTimeoutError } from './errors';
+import { plexHeaders, type PlexHttpOptions } from './plex-headers';
 
-/** How this install talks to plex.tv: the same for the reading and the sharing client. */
-export interface PlexHttpOptions {
-  baseUrl: string;
-  token: string;
-  clientIdentifier: string;
-  /** Idle time allowed for an answer, default 30 s. */
-  timeoutMs?: number;
-  /** Extra attempts after a 5xx or a network error (the sharing client also retries a 429). */
-  retries?: number;
-  /** First backoff delay; it doubles on each retry. */
-  retryDelayMs?: number;
-  product?: string;
-  version?: string;
-}
+export type { PlexHttpOptions };
 
 /**
  * An axios instance for plex.tv with the headers plex.tv expects of a client (token, client
@@ -26,13 +14,7 @@ export function createPlexHttp(options: PlexHttpOptions, extra: CreateAxiosDefau
   return axios.create({
     baseURL: options.baseUrl.replace(/\/+$/, ''),
     timeout: options.timeoutMs ?? 30_000,
-    headers: {
-      Accept: 'application/xml',
-      'X-Plex-Token': options.token,
-      'X-Plex-Client-Identifier': options.clientIdentifier,
-      'X-Plex-Product': options.product ?? 'streams-manager-bot',
-      'X-Plex-Version': options.version ?? '0.1.0',
-    },
+    headers: plexHeaders(options),
     validateStatus: () => true,
     maxRedirects: 3,
     ...extra,

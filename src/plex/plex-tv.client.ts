@@ -6,6 +6,7 @@ import {
   describeIssue,
   deviceSchema,
   isSharedSection,
+  own,
   sectionSchema,
   sharedServerSchema,
   toPlexShare,
@@ -20,7 +21,9 @@ import {
 } from './schemas';
 import { Retryable, withRetries } from '../http/retry';
 import { parseXmlStream, XmlSyntaxError, type XmlElementHandler } from './xml-stream';
-import { createPlexHttp, transportFailure, type PlexHttpOptions } from './plex-http';
+import type * as PlexHttp from './plex-http';
+import { plexHeaders, type PlexHttpOptions } from './plex-headers';
+import { getStream, proxyConfigured, type StreamedAnswer } from './http-get-stream';
 
 export type PlexTvClientOptions = PlexHttpOptions;
 
@@ -54,8 +57,15 @@ const ownerAccountSchema = z.object({
 type Collector<T> = XmlElementHandler & { result(): T };
 
 
+/*
+ * axios (with its dependencies, ~60–120 ms to load) is needed only for a DELETE, behind a proxy,
+ * or to sort a failure: loaded then, so a sync's start-up does not pay for it.
+ */
+const loadPlexHttp = (): typeof PlexHttp => require('./plex-http') as typeof PlexHttp;
+
 export class PlexTvClient implements PlexTvApi, PlexAccountApi {
-  private readonly http: AxiosInstance;
+  private axiosHttp: AxiosInstance | null = null;
+  private readonly headers: Record<string, string>;
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly retryDelayMs: number;
@@ -65,7 +75,20 @@ export class PlexTvClient implements PlexTvApi, PlexAccountApi {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.retries = options.retries ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 500;
-    this.http = createPlexHttp(options);
+    this.headers = plexHeaders(options);
+  }
+
+  private get http(): AxiosInstance {
+    return (this.axiosHttp ??= loadPlexHttp().createPlexHttp(this.options));
+  }
+
+  /** A GET with its body still streaming: Node's http, or axios when a proxy is configured (axios reads HTTP_PROXY and the like). */
+  private async getStreamed(path: string): Promise<StreamedAnswer> {
+    if (proxyConfigured()) {
+      const response = await this.http.get<Readable>(path, { responseType: 'stream' });
+      return { status: response.status, body: response.data };
+    }
+    return getStream(`${this.options.baseUrl.replace(/\/+$/, '')}${path}`, { headers: this.headers, timeoutMs: this.timeoutMs });
   }
 
   /** HTTP requests sent so far (the benchmark checks that a sync sends a constant number). */
@@ -91,6 +114,8 @@ export class PlexTvClient implements PlexTvApi, PlexAccountApi {
     return this.getXml('/api/users', () => {
       const users: PlexUser[] = [];
       let current: PlexUser | null = null;
+      // Each user lists the owner's servers by machine identifier: one copy of each, not one per listing.
+      const machineIds = new Map<string, string>();
       return {
         open: (name, attributes, path) => {
           if (name === 'User' && path.length === 2) {
@@ -99,7 +124,12 @@ export class PlexTvClient implements PlexTvApi, PlexAccountApi {
           } else if (name === 'Server' && path.length === 3 && current) {
             // owned="0": a server this user shares with the owner, not one of ours.
             const server = toUserServer(parseElement('Server', userServerSchema, attributes));
-            if (server) current.servers.push(server);
+            if (server) {
+              let id = machineIds.get(server.machineIdentifier);
+              if (id === undefined) machineIds.set(server.machineIdentifier, (id = own(server.machineIdentifier)));
+              server.machineIdentifier = id;
+              current.servers.push(server);
+            }
           }
         },
         close: (name, path) => {
@@ -122,7 +152,7 @@ export class PlexTvClient implements PlexTvApi, PlexAccountApi {
             shares.push(current);
           } else if (name === 'Section' && elementPath.length === 3 && current) {
             const section = parseElement('Section', sectionSchema, attributes);
-            if (isSharedSection(section)) current.libraries.push(section.title);
+            if (isSharedSection(section)) current.libraries.push(own(section.title));
           }
         },
         close: (name, elementPath) => {
@@ -162,15 +192,15 @@ export class PlexTvClient implements PlexTvApi, PlexAccountApi {
   private async getXml<T>(path: string, makeCollector: () => Collector<T>): Promise<T> {
     const request = `GET ${path.split('?')[0]}`;
     return this.withRetries(request, async () => {
-      const response = await this.http.get<Readable>(path, { responseType: 'stream' });
+      const response = await this.getStreamed(path);
       if (response.status !== 200) {
-        response.data.resume();
+        response.body.resume();
         this.checkStatus(response.status, request, path);
         throw new PlexResponseError(request, `unexpected status ${response.status}`);
       }
       const collector = makeCollector();
       let rootChecked = false;
-      await parseXmlStream(response.data, {
+      await parseXmlStream(response.body, {
         open: (name, attributes, elementPath) => {
           if (!rootChecked) {
             rootChecked = true;
@@ -212,11 +242,17 @@ export class PlexTvClient implements PlexTvApi, PlexAccountApi {
   /** Sorts a failure into a typed error, retryable (5xx, connection failures) or final. */
   private classify(raw: unknown, request: string): Error {
     if (raw instanceof PlexError || raw instanceof Retryable) return raw;
-    return transportFailure(raw, request, { baseUrl: this.options.baseUrl, timeoutMs: this.timeoutMs }) ?? (raw instanceof Error ? raw : new Error(String(raw)));
+    // Node's http errors may come from another realm (a test sandbox), where instanceof Error fails: keep their message and code.
+    const error = raw instanceof Error ? raw : isErrorLike(raw) ? Object.assign(new Error(raw.message), { code: raw.code }) : new Error(String(raw));
+    return loadPlexHttp().transportFailure(error, request, { baseUrl: this.options.baseUrl, timeoutMs: this.timeoutMs }) ?? error;
   }
 }
 
 class InvalidElementError extends Error {}
+
+function isErrorLike(v: unknown): v is { message: string; code?: string } {
+  return typeof v === 'object' && v !== null && typeof (v as { message?: unknown }).message === 'string';
+}
 
 function parseElement<S extends z.ZodTypeAny>(element: string, schema: S, attributes: Record<string, string>): z.output<S> {
   const parsed = schema.safeParse(attributes);

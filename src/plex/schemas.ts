@@ -84,7 +84,20 @@ export interface PlexShare {
 
 /** Absent, empty and null are the same: no value. */
 export function blankToNull(v: string | null | undefined): string | null {
-  return v === undefined || v === null || v.trim() === '' ? null : v;
+  return v === undefined || v === null || v.trim() === '' ? null : own(v);
+}
+
+/**
+ * A copy of an attribute value that no longer points into the parser's input. The XML parser
+ * hands out values as slices of the chunk they were read from, and V8 keeps a whole chunk
+ * (64 KB) alive for as long as any slice of it lives: keeping one username per chunk would hold
+ * the whole document in memory. Concatenating makes V8 copy the characters into a string of
+ * their own (values under 13 characters are copies already).
+ */
+export function own(v: string): string;
+export function own(v: string | null): string | null;
+export function own(v: string | null): string | null {
+  return v === null || v.length < 13 ? v : (` ${v}`).slice(1);
 }
 
 const flag = (v: '0' | '1' | undefined, fallback: boolean): boolean => (v === undefined ? fallback : v === '1');
@@ -112,8 +125,8 @@ export function fromUnixSeconds(v: string | null | undefined): Date | null {
 export function toServerDevice(d: z.infer<typeof deviceSchema>): { server: PlexServer | null } {
   const provides = (d.provides ?? '').split(',').map((p) => p.trim());
   if (!flag(d.owned, false) || !provides.includes('server')) return { server: null };
-  const name = fitText(blankToNull(d.name) ?? d.clientIdentifier, PLEX_TEXT_LIMITS.serverName);
-  return { server: { machineIdentifier: d.clientIdentifier, name } };
+  const name = fitText(blankToNull(d.name) ?? own(d.clientIdentifier), PLEX_TEXT_LIMITS.serverName);
+  return { server: { machineIdentifier: own(d.clientIdentifier), name } };
 }
 
 export function toPlexUser(u: z.infer<typeof userSchema>): PlexUser {

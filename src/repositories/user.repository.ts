@@ -56,6 +56,14 @@ export class UserRepository {
     return rows.map(toSyncRow);
   }
 
+  /** Every user's id by plex.tv id (what the shares sync matches shares with): one query, two columns. */
+  async idsByPlexId(): Promise<Map<number, number>> {
+    const rows = await this.sql.query<{ id: number; plex_id: number }>('SELECT id, plex_id FROM users');
+    const ids = new Map<number, number>();
+    for (const r of rows) ids.set(Number(r.plex_id), Number(r.id));
+    return ids;
+  }
+
   async list(): Promise<UserRow[]> {
     const rows = await this.sql.query(`SELECT ${USER_COLUMNS} FROM users ORDER BY title, id`);
     return rows.map(toUser);

@@ -67,18 +67,18 @@ export class SharedServersSyncService {
           (await this.deps.store.read((r) => r.servers.list())).map((s) => [s.machineIdentifier, s.enabled]),
         );
         const enabled = plexServers.filter((s) => settings.get(s.machineIdentifier) !== false);
-        const fetched = new Map<string, PlexShare[]>();
+        const fetched = new Map<string, FetchedShare[]>();
         let fetchedCount = 0;
         progress({ phase: 'fetching shares from plex.tv', done: 0, total: enabled.length });
         await mapConcurrently(enabled, PARALLEL_REQUESTS, async (server) => {
-          fetched.set(server.machineIdentifier, await this.deps.plex.getShares(server.machineIdentifier));
+          fetched.set(server.machineIdentifier, compactShares(await this.deps.plex.getShares(server.machineIdentifier)));
           progress({ phase: 'fetching shares from plex.tv', done: ++fetchedCount, total: enabled.length });
         });
         progress({ phase: 'writing shares', done: 0, total: enabled.length });
         const summary = await this.deps.store.transaction(async (repos) => {
           const now = this.deps.clock.now();
           const servers = await syncServers(repos, plexServers, this.deps.defaultImportAs, now, false);
-          const userIds = new Map((await repos.users.loadSyncSnapshot()).map((u) => [u.plexId, u.id]));
+          const userIds = await repos.users.idsByPlexId();
           const result: SharedServersSyncSummary = {
             servers: [],
             created: 0,
@@ -116,7 +116,24 @@ export class SharedServersSyncService {
   }
 }
 
-function diffShares(server: ServerRow, shares: PlexShare[], existing: ShareRow[], userIds: Map<number, number>) {
+/** What the sync keeps of a fetched share until it writes (every server's list is held until then). */
+type FetchedShare = Omit<PlexShare, 'username' | 'email'>;
+
+/**
+ * Drops what the sync does not store (username, email) and shares one array among shares with the
+ * same libraries: with every user on every server, 200,000 shares wait in memory for the write.
+ */
+function compactShares(shares: PlexShare[]): FetchedShare[] {
+  const libraryLists = new Map<string, string[]>();
+  return shares.map((s) => {
+    const key = s.libraries.join('\u0000');
+    let libraries = libraryLists.get(key);
+    if (!libraries) libraryLists.set(key, (libraries = s.libraries));
+    return { shareId: s.shareId, plexUserId: s.plexUserId, invitedAt: s.invitedAt, acceptedAt: s.acceptedAt, pending: s.pending, allLibraries: s.allLibraries, libraries };
+  });
+}
+
+function diffShares(server: ServerRow, shares: FetchedShare[], existing: ShareRow[], userIds: Map<number, number>) {
   const byUser = new Map(existing.map((s) => [s.userId, s]));
   const summary: ServerShareSummary = {
     machineIdentifier: server.machineIdentifier,

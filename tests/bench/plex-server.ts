@@ -23,6 +23,11 @@ async function main(): Promise<void> {
         .on('error', reject);
     });
   }
+  fake.resetRequests();
+  // The benchmark asks over IPC how many requests reached plex.tv (so it can check the constant count).
+  process.on('message', (message) => {
+    if (message === 'requests') process.send?.({ requests: fake.requests.length });
+  });
   process.stdout.write(`${JSON.stringify({ url, token: account.token })}\n`);
   process.on('SIGTERM', () => void fake.stop().then(() => process.exit(0)));
 }

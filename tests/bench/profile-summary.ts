@@ -1,82 +1,72 @@
 /*
- * Summarises V8 CPU profiles (`node --cpu-prof`, or the benchmark's BENCH_PROFILE=dir):
- *   node dist/tests/bench/profile-summary.js <file.cpuprofile | dir> [--top N]
- * Prints, per profile, the functions with the most self time, and the self time per package or
- * per file of this project, so a change can be aimed at what costs.
+ * Summarises .cpuprofile files (BENCH_PROFILE=dir npm run bench writes one per measured process):
+ *   node dist/tests/bench/profile-summary.js dir/*.cpuprofile
+ * prints, per profile, the time by phase (module loading, GC, XML parse, zod, database driver,
+ * other), then the top self-time functions.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+}
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: CallFrame;
   children?: number[];
 }
-
-interface CpuProfile {
+interface Profile {
   nodes: ProfileNode[];
-  startTime: number;
-  endTime: number;
   samples: number[];
   timeDeltas: number[];
 }
 
-/** Where a function lives: an npm package, node's own code, or a file of this project. */
-function placeOf(url: string): string {
-  if (!url) return '(native / V8)';
-  if (url.startsWith('node:')) return 'node internals';
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (pkg) return pkg[1]!;
-  const own = /\/dist\/(.*)$/.exec(url);
-  return own ? own[1]! : url.replace(/^file:\/\//, '');
-}
+const PHASES: Array<[string, (frame: CallFrame) => boolean]> = [
+  ['GC', (f) => f.functionName === '(garbage collector)'],
+  ['XML parse', (f) => /htmlparser2|saxes/.test(f.url)],
+  ['zod', (f) => /node_modules\/zod/.test(f.url)],
+  ['database driver', (f) => /typeorm|better-sqlite3|mysql2/.test(f.url)],
+];
+const loading = (f: CallFrame) => f.url.startsWith('node:') && /^(Module\._load|require)$/.test(f.functionName);
 
-function shortUrl(url: string): string {
-  const pkg = /node_modules\/(.*)$/.exec(url);
-  if (pkg) return pkg[1]!;
-  const own = /\/dist\/(.*)$/.exec(url);
-  return own ? own[1]! : url.replace(/^file:\/\//, '');
-}
-
-export function summarise(profile: CpuProfile, top: number): string {
+function summarise(file: string, top = 12): string {
+  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const selfUs = new Map<number, number>();
-  for (let i = 0; i < profile.samples.length; i++) {
-    const id = profile.samples[i]!;
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map<number, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    total += dt;
+    self.set(id, (self.get(id) ?? 0) + dt);
+  });
+  const phases = new Map<string, number>();
+  const functions = new Map<string, number>();
+  for (const [id, t] of self) {
+    const frame = byId.get(id)!.callFrame;
+    let phase = 'other';
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      if (loading(byId.get(cur)!.callFrame)) {
+        phase = 'module loading';
+        break;
+      }
+    }
+    if (phase === 'other') phase = PHASES.find(([, test]) => test(frame))?.[0] ?? 'other';
+    phases.set(phase, (phases.get(phase) ?? 0) + t);
+    const where = frame.url.replace(/^file:\/\//, '').replace(/.*node_modules\//, '').replace(/.*\/dist\//, '');
+    const key = `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
+    functions.set(key, (functions.get(key) ?? 0) + t);
   }
-  const totalUs = profile.endTime - profile.startTime;
-  const byFunction = new Map<string, number>();
-  const byPlace = new Map<string, number>();
-  for (const [id, us] of selfUs) {
-    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-    const name = `${functionName || '(anonymous)'}  ${url ? `${shortUrl(url)}:${lineNumber + 1}` : ''}`.trim();
-    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
-    const place = placeOf(url);
-    byPlace.set(place, (byPlace.get(place) ?? 0) + us);
+  const ms = (us: number) => `${(us / 1000).toFixed(0)} ms`;
+  const lines = [`${path.basename(file)}: ${ms(total)} sampled`];
+  lines.push(`  phases: ${[...phases].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${ms(v)}`).join(', ')}`);
+  for (const [k, v] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    lines.push(`  ${ms(v).padStart(7)} ${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
   }
-  const ms = (us: number) => `${(us / 1000).toFixed(0).padStart(6)} ms ${((100 * us) / totalUs).toFixed(1).padStart(5)}%`;
-  const lines = [`total ${(totalUs / 1000).toFixed(0)} ms sampled`, '', `top ${top} functions by self time:`];
-  for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${ms(us)}  ${name}`);
-  lines.push('', 'self time by package / file:');
-  for (const [place, us] of [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, top)) lines.push(`  ${ms(us)}  ${place}`);
   return lines.join('\n');
 }
 
-function main(): void {
-  const args = process.argv.slice(2);
-  const topAt = args.indexOf('--top');
-  const top = topAt >= 0 ? Number(args[topAt + 1]) : 25;
-  const target = args.find((a, i) => !a.startsWith('--') && i !== topAt + 1);
-  if (!target) throw new Error('usage: profile-summary <file.cpuprofile | directory> [--top N]');
-  const files = fs.statSync(target).isDirectory()
-    ? fs.readdirSync(target).filter((f) => f.endsWith('.cpuprofile')).sort().map((f) => path.join(target, f))
-    : [target];
-  for (const file of files) {
-    console.log(`== ${path.basename(file)}`);
-    console.log(summarise(JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile, top));
-    console.log('');
-  }
-}
-
-if (require.main === module) main();
+for (const file of process.argv.slice(2)) console.log(`${summarise(file)}\n`);

@@ -1,35 +1,26 @@
 /*
- * One measured run, in a fresh process so its peak RSS is its own:
- *   first   — users sync then shared-servers sync on an empty database
- *   resync  — the same again on a database that already holds everything
- *   naive   — one repository save() per user and per share over the same data
- * Prints one JSON line of figures.
+ * The naive loop, for comparison only (BENCH_NAIVE_SECONDS): one TypeORM save() per user and per
+ * share over the same data, what an ORM-first sync would do, time-boxed. In a fresh process so its
+ * peak RSS is its own. Prints one JSON line of figures. (The syncs themselves are measured as CLI
+ * processes by run.ts.)
  */
-import { createApp } from '../../src/app';
-import { loadConfig } from '../../src/config/config';
-import { createLogger } from '../../src/config/logger';
-import { StatementCounter } from '../../src/database/data-source';
+import { openDatabase, StatementCounter } from '../../src/database/data-source';
 import { PlexTvClient } from '../../src/plex/plex-tv.client';
 import { MediaServer, SharedServer, User } from '../../entities';
 
 async function main(): Promise<void> {
   const [mode, databaseUrl, plexUrl, token, budgetSeconds] = process.argv.slice(2) as [string, string, string, string, string?];
+  if (mode !== 'naive') throw new Error(`sync-worker: unknown mode ${mode} (only "naive")`);
   const counter = new StatementCounter();
   const plex = new PlexTvClient({ baseUrl: plexUrl, token, clientIdentifier: 'bench' });
-  const config = loadConfig({ DATABASE_URL: databaseUrl, PLEX_TV_URL: plexUrl, PLEX_TOKEN: token, LOG_LEVEL: 'silent' });
-  const app = await createApp(config, { plex, queryLogger: counter, logger: createLogger('silent') });
-  if (mode === 'first') await app.catalog.createPlan({ name: 'Monthly', duration: '1m', price: '10.00', makeDefault: true });
+  // The entities are registered here only: the app itself never uses TypeORM's repositories.
+  const ds = await openDatabase(databaseUrl, { logger: counter, entities: true });
   counter.reset();
   const started = performance.now();
   let rows = 0;
   let complete = true;
-  if (mode === 'first' || mode === 'resync') {
-    const users = await app.usersSync().run();
-    const shares = await app.sharedServersSync().run();
-    rows = users.created + users.updated + users.unchanged + shares.created + shares.updated + shares.unchanged;
-  } else {
+  {
     // The naive loop: what an ORM-first sync does, row by row.
-    const ds = app.store.dataSource;
     const servers = await plex.getOwnedServers();
     const plexUsers = await plex.getUsers();
     const budgetMs = Number(budgetSeconds ?? 120) * 1000;
@@ -70,7 +61,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         `${JSON.stringify({ mode, wallMs: (elapsed / rows) * totalRows, measuredMs: elapsed, rows, totalRows, complete, statements: Math.round((counter.statements / rows) * totalRows), writes: counter.writes, plexRequests: plex.requestsSent, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
       );
-      await app.close();
+      await ds.destroy();
       return;
     }
   }
@@ -78,7 +69,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `${JSON.stringify({ mode, wallMs, rows, complete, statements: counter.statements, writes: counter.writes, plexRequests: plex.requestsSent, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
   );
-  await app.close();
+  await ds.destroy();
 }
 
 main().catch((error: unknown) => {

@@ -10,7 +10,8 @@ describe.each(DATABASE_KINDS)('migrations on %s', (kind) => {
   let dataSource: DataSource;
   beforeEach(async () => {
     db = await createTestDatabase(kind);
-    dataSource = await openDatabase(db.url, { migrate: false });
+    // With the entities, so the schema builder can compare them with what the migrations made.
+    dataSource = await openDatabase(db.url, { migrate: false, entities: true });
   });
   afterEach(async () => {
     if (dataSource.isInitialized) await dataSource.destroy();

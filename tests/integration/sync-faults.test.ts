@@ -71,6 +71,14 @@ describe.each(DATABASE_KINDS)('sync failures on %s', (kind) => {
     await expectUnchanged();
   });
 
+  it('an answer cut off between two complete elements (the root never closes)', async () => {
+    // Every element in it is whole: only the missing </MediaContainer> tells it from a short list.
+    const cut = '<?xml version="1.0"?><MediaContainer size="2"><User id="1" title="a" username="a" email="a@example.com"/>';
+    h.plex.injectFault({ path: /^\/api\/users/, status: 200, body: cut });
+    await expect(h.app.usersSync().run()).rejects.toThrow(/^plex.tv sent an invalid answer to GET \/api\/users: broken XML \(.*the document ended before <\/MediaContainer>\)/);
+    await expectUnchanged();
+  });
+
   it('XML that parses but breaks the rules (a user without an id)', async () => {
     h.plex.injectFault({ path: /^\/api\/users/, status: 200, body: '<?xml version="1.0"?><MediaContainer size="1"><User title="x"/></MediaContainer>' });
     await expect(h.app.usersSync().run()).rejects.toThrow('plex.tv sent an invalid answer to GET /api/users: <User> attribute id');

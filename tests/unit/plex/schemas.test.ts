@@ -94,4 +94,27 @@ describe('parseXmlStream', () => {
     await expect(collect('<MediaContainer><User title="a></MediaContainer>')).rejects.toThrow(XmlSyntaxError);
     await expect(collect('')).rejects.toThrow(/root element/);
   });
+
+  // The parser is a forgiving one made strict: each of these would otherwise pass for a valid, shorter answer.
+  it.each([
+    ['a document cut off inside a tag', '<MediaContainer><User title="a"/><Us', /the document ended before <\/MediaContainer>/],
+    ['a document cut off between elements', '<MediaContainer><User title="a"></User>', /ended before <\/MediaContainer>/],
+    ['a document cut off inside an end tag', '<MediaContainer><User title="a"/></MediaConta', /ended before <\/MediaContainer>/],
+    ['an end tag that closes the wrong element', '<MediaContainer><User title="a"></MediaContainer>', /<User> is not closed/],
+    ['an end tag that closes nothing', '<MediaContainer></User></MediaContainer>', /an end tag that matches no open element, inside <MediaContainer>/],
+    ['an unquoted attribute', '<MediaContainer><User title=a/></MediaContainer>', /attribute title has no quoted value/],
+    ['an attribute without a value', '<MediaContainer><User home/></MediaContainer>', /attribute home has no quoted value/],
+    ['an attribute given twice', '<MediaContainer><User id="1" id="2"/></MediaContainer>', /<User> repeats an attribute/],
+    ['a second root element', '<MediaContainer/><MediaContainer/>', /after the root element closed/],
+    ['text after the root element', '<MediaContainer/>junk', /text outside the root element/],
+  ])('refuses %s', async (_what, xml, message) => {
+    for (const chunkSize of [1, 7, 4096]) await expect(collect(xml, chunkSize)).rejects.toThrow(message);
+  });
+
+  it('accepts self-closing and explicitly closed elements, a prolog and trailing whitespace', async () => {
+    const xml = '<?xml version="1.0" encoding="UTF-8"?>\n<MediaContainer size="2">\n  <User title="a"/>\n  <User title=\'b\'><Server id="1"/></User>\n</MediaContainer>\n';
+    for (const chunkSize of [1, 5, 4096]) {
+      expect(await collect(xml, chunkSize)).toEqual(['MediaContainer:', 'MediaContainer>User:a', 'MediaContainer>User:b', 'MediaContainer>User>Server:']);
+    }
+  });
 });
