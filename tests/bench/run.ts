@@ -3,9 +3,9 @@
  * 10,000 users across 20 owned servers, each user sharing 1 to 3 of them (about 20,000 shares and
  * 23 MB of XML from plex.tv), served by the fake plex.tv in its own process. Each measured step is
  * the real CLI (`sync users`, then `sync shared-servers`) in a fresh process, timed from spawn to
- * exit, so start-up counts as it does for an owner; tests/bench/probe.ts counts its SQL statements
- * and writes and reads its peak RSS. The wide case (every user on every server: 200,000 shares,
- * 175 MB of XML) is measured after it.
+ * exit, so start-up counts as it does for an owner; tests/bench/process-probe.ts counts its SQL
+ * statements and writes and reads its peak RSS and CPU time. The wide case (every user on every
+ * server: 200,000 shares, 175 MB of XML) is measured after it.
  *
  * BENCH_USERS / BENCH_SERVERS change the size; BENCH_SPREAD=1-3 or =all runs one case only;
  * BENCH_REPEAT (default 3) repeats each measurement and keeps the fastest, since the machine may be
@@ -19,6 +19,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { childEnv } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind } from '../support/databases';
+import type { ProbeReport } from './process-probe';
 
 type Spread = '1-3' | 'all';
 
@@ -49,7 +50,7 @@ const NAIVE_SECONDS = Number(process.env.BENCH_NAIVE_SECONDS ?? 0);
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 const SPREADS: Spread[] = process.env.BENCH_SPREAD === 'all' ? ['all'] : process.env.BENCH_SPREAD === '1-3' ? ['1-3'] : ['1-3', 'all'];
 const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'index.js');
-const PROBE = path.join(__dirname, 'probe.js');
+const PROBE = path.join(__dirname, 'process-probe.js');
 
 /** The bars of issue 12, per database: whole CLI processes on a 2-core machine. */
 const BARS = {
@@ -94,9 +95,9 @@ function runCli(args: string[], env: Record<string, string>, label?: string): Pr
     child.on('close', (code) => {
       const wallMs = performance.now() - started;
       if (code !== 0) return reject(new Error(`streams-manager ${args.join(' ')} exited ${code}: ${stderr.trim()}`));
-      const probe = JSON.parse(fs.readFileSync(probeFile, 'utf8')) as Omit<Step, 'wallMs'>;
+      const { cpuMs, statements, writes, peakRssMb } = JSON.parse(fs.readFileSync(probeFile, 'utf8')) as ProbeReport;
       fs.rmSync(probeFile, { force: true });
-      resolve({ wallMs, ...probe });
+      resolve({ wallMs, cpuMs, statements, writes, peakRssMb });
     });
   });
 }
