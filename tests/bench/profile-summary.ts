@@ -1,8 +1,10 @@
 /*
- * Summarises .cpuprofile files (BENCH_PROFILE=dir npm run bench writes one per measured process):
- *   node dist/tests/bench/profile-summary.js dir/*.cpuprofile
+ * Summarises V8 CPU profiles (`node --cpu-prof`, or BENCH_PROFILE=dir on the sync and payments
+ * benchmarks, which write one per measured process):
+ *   node dist/tests/bench/profile-summary.js <file.cpuprofile | dir>... [--top N] [--packages]
  * prints, per profile, the time by phase (module loading, GC, XML parse, zod, database driver,
- * other), then the top self-time functions.
+ * other), then the top N (default 12) functions by self time; --packages adds self time by npm
+ * package or file of this project.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,8 +33,17 @@ const PHASES: Array<[string, (frame: CallFrame) => boolean]> = [
 ];
 const loading = (f: CallFrame) => f.url.startsWith('node:') && /^(Module\._load|require)$/.test(f.functionName);
 
-function summarise(file: string, top = 12): string {
-  const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
+/** Where a function lives: an npm package, node's own code, or a file of this project. */
+function placeOf(url: string): string {
+  if (!url) return '(native / V8)';
+  if (url.startsWith('node:')) return 'node internals';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1]!;
+  const own = /\/dist\/(.*)$/.exec(url);
+  return own ? own[1]! : url.replace(/^file:\/\//, '');
+}
+
+function summarise(name: string, profile: Profile, options: { top: number; packages: boolean }): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -45,6 +56,7 @@ function summarise(file: string, top = 12): string {
   });
   const phases = new Map<string, number>();
   const functions = new Map<string, number>();
+  const places = new Map<string, number>();
   for (const [id, t] of self) {
     const frame = byId.get(id)!.callFrame;
     let phase = 'other';
@@ -59,14 +71,44 @@ function summarise(file: string, top = 12): string {
     const where = frame.url.replace(/^file:\/\//, '').replace(/.*node_modules\//, '').replace(/.*\/dist\//, '');
     const key = `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
     functions.set(key, (functions.get(key) ?? 0) + t);
+    const place = placeOf(frame.url);
+    places.set(place, (places.get(place) ?? 0) + t);
   }
   const ms = (us: number) => `${(us / 1000).toFixed(0)} ms`;
-  const lines = [`${path.basename(file)}: ${ms(total)} sampled`];
+  const ranked = (map: Map<string, number>) =>
+    [...map].sort((a, b) => b[1] - a[1]).slice(0, options.top).map(([k, v]) => `  ${ms(v).padStart(7)} ${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+  const lines = [`${name}: ${ms(total)} sampled`];
   lines.push(`  phases: ${[...phases].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${ms(v)}`).join(', ')}`);
-  for (const [k, v] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    lines.push(`  ${ms(v).padStart(7)} ${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
-  }
+  lines.push(...ranked(functions));
+  if (options.packages) lines.push('  self time by package / file:', ...ranked(places));
   return lines.join('\n');
 }
 
-for (const file of process.argv.slice(2)) console.log(`${summarise(file)}\n`);
+function main(): void {
+  const args = process.argv.slice(2);
+  const topAt = args.indexOf('--top');
+  const top = topAt >= 0 ? Number(args[topAt + 1]) : 12;
+  if (!Number.isInteger(top) || top < 1) throw new Error(`--top needs a whole number of at least 1, not "${args[topAt + 1] ?? ''}"`);
+  const unknown = args.find((a) => a.startsWith('--') && a !== '--top' && a !== '--packages');
+  if (unknown) throw new Error(`unknown option ${unknown}: profile-summary takes --top N and --packages`);
+  const targets = args.filter((a, i) => !a.startsWith('--') && (topAt < 0 || i !== topAt + 1));
+  if (targets.length === 0) throw new Error('usage: profile-summary <file.cpuprofile | directory>... [--top N] [--packages]');
+  const files = targets.flatMap((target) =>
+    fs.statSync(target).isDirectory()
+      ? fs.readdirSync(target).filter((f) => f.endsWith('.cpuprofile')).sort().map((f) => path.join(target, f))
+      : [target],
+  );
+  for (const file of files) {
+    const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as Profile;
+    console.log(`${summarise(path.basename(file), profile, { top, packages: args.includes('--packages') })}\n`);
+  }
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exitCode = 1;
+  }
+}
