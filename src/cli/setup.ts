@@ -153,15 +153,10 @@ async function plexStep(service: SetupService, current: CurrentSetup): Promise<{
   }
 }
 
-interface DiscordAnswers {
-  discordToken: string;
-  guildId: string;
-  subscriberRoleId: string;
-  permanentRoleId: string | null;
-  adminRoleId: string | null;
-  adminChannelId: string | null;
+/** The Discord part of the answers, with the server they were read from (for the summary shown before writing). */
+type DiscordAnswers = Pick<SetupAnswers, 'discordToken' | 'guildId' | 'subscriberRoleId' | 'permanentRoleId' | 'adminRoleId' | 'adminChannelId'> & {
   details: DiscordGuildDetails;
-}
+};
 
 async function discordStep(service: SetupService, current: CurrentSetup): Promise<DiscordAnswers> {
   out('The bot token: https://discord.com/developers/applications > your application > Bot > Reset Token.\n');
