@@ -20,6 +20,7 @@ import type { LifecycleRunResult } from '../../src/services/lifecycle.service';
 import { FakeDiscord, type FakeMember } from '../fakes/discord';
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind } from '../support/databases';
 import { APP_ID, DISCORD_TOKEN, discordIdOf, GUILD_ID, guildSpec, ROLE_SUB } from '../support/lifecycle';
+import { printBars, runBenchmark, type Bar } from './bars';
 
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const CHANGED = Number(process.env.BENCH_CHANGED ?? Math.round(USERS * 0.02));
@@ -139,7 +140,7 @@ const s = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
 
 async function main(): Promise<void> {
   console.log(`Lifecycle benchmark: ${USERS} standard users in the guild, ${CHANGED} changed state (${CHANGED / 2} expired with the role, ${CHANGED / 2} renewed without it); Node ${process.version}`);
-  const checks: Array<[string, boolean]> = [];
+  const checks: Bar[] = [];
   for (const kind of DATABASE_KINDS) {
     const figures = await measure(kind);
     console.log(`\n${kind}`);
@@ -162,12 +163,7 @@ async function main(): Promise<void> {
       [`${kind}: no failures`, figures.every((f) => f.result.failures.length === 0)],
     );
   }
-  console.log('\nBars:');
-  for (const [name, ok] of checks) console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name}`);
-  if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+  printBars(checks);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -18,6 +18,7 @@ import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/config/logger';
 import type { ImportSummary } from '../../src/services/payments-import.service';
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind } from '../support/databases';
+import { printBars, runBenchmark, type Bar } from './bars';
 import type { ProbeReport } from './process-probe';
 
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
@@ -216,7 +217,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(file, generateCsv(TRANSACTIONS, USERS));
   console.log(`CSV: ${(fs.statSync(file).size / 1e6).toFixed(1)} MB${PROFILE_DIR ? `; CPU profiles in ${PROFILE_DIR}` : ''}`);
   if (PROFILE_DIR) fs.mkdirSync(PROFILE_DIR, { recursive: true });
-  const checks: Array<[string, boolean]> = [];
+  const checks: Bar[] = [];
   try {
     for (const kind of KINDS) {
       const db = await createTestDatabase(kind);
@@ -248,14 +249,7 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   }
-  console.log('\nBars:');
-  for (const [name, ok] of checks) console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name}`);
-  if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+  printBars(checks);
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+if (require.main === module) runBenchmark(main);

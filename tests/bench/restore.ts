@@ -17,6 +17,7 @@ import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
 import type { FakePlexAccount } from '../fakes/plex/plex-data';
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind } from '../support/databases';
 import { paypalCsv } from '../support/payments';
+import { runBenchmark } from './bars';
 
 const USERS = Number(process.env.BENCH_RESTORE_USERS ?? 1_000);
 const NOW = new Date('2026-11-25T12:00:00.000Z');
@@ -137,7 +138,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

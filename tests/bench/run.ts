@@ -19,6 +19,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { childEnv } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind } from '../support/databases';
+import { runBenchmark, type Bar } from './bars';
 import type { ProbeReport } from './process-probe';
 
 type Spread = '1-3' | 'all';
@@ -178,7 +179,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
   if (PROFILE_DIR) fs.mkdirSync(PROFILE_DIR, { recursive: true });
   console.log(`Sync benchmark: ${USERS} users across ${SERVERS} owned servers; whole CLI processes, fastest of ${REPEAT}; Node ${process.version}, ${os.cpus().length} CPUs`);
-  const checks: Array<[string, boolean]> = [];
+  const checks: Bar[] = [];
   for (const spread of SPREADS) {
     const plex = await startPlex(spread);
     try {
@@ -224,7 +225,4 @@ async function main(): Promise<void> {
   console.log(failed === 0 ? '\nEvery bar met.' : `\n${failed} bar(s) not met.`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -21,6 +21,7 @@ import { Sql, type SqlValue } from '../../src/repositories/sql';
 import type { Store } from '../../src/repositories/store';
 import type { StatsReport } from '../../src/services/stats.service';
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind } from '../support/databases';
+import { printBars, runBenchmark, type Bar } from './bars';
 
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const PAYMENTS = Number(process.env.BENCH_PAYMENTS ?? 100_000);
@@ -203,7 +204,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 async function main(): Promise<void> {
   console.log(`Stats benchmark: ${USERS} users, ${PAYMENTS} payments, now = ${NOW.toISOString()}; Node ${process.version}`);
-  const checks: Array<[string, boolean]> = [];
+  const checks: Bar[] = [];
   for (const kind of DATABASE_KINDS) {
     const { runs, seedMs, counts } = await measure(kind);
     console.log(`\n${kind} (seeded ${counts.users} users, ${counts.payments} payments in ${s(seedMs)})`);
@@ -231,12 +232,7 @@ async function main(): Promise<void> {
     }
     if (kind === 'sqlite' && process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, `${JSON.stringify(first.report, null, 2)}\n`);
   }
-  console.log('\nBars:');
-  for (const [name, ok] of checks) console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name}`);
-  if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+  printBars(checks);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);
