@@ -20,6 +20,7 @@ import { StatementCounter } from '../../src/database/data-source';
 import { Sql, type SqlValue } from '../../src/repositories/sql';
 import type { Store } from '../../src/repositories/store';
 import type { StatsReport } from '../../src/services/stats.service';
+import { seededRandom } from '../fakes/plex/plex-data';
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind } from '../support/databases';
 import { printBars, runBenchmark, type Bar } from './bars';
 
@@ -31,18 +32,6 @@ const DB_BAR_MS = 1_000;
 const TOTAL_BAR_MS = 1_500;
 const RUNS = 3;
 const CHART = process.env.BENCH_CHART ?? path.resolve(__dirname, '../../../docs/stats-chart.png');
-
-/** A small deterministic generator, so both databases (and every run) get the same data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface GenPayment {
   user: number;
@@ -62,7 +51,8 @@ const CURRENCIES: Array<[string, number]> = [
  * user's first one, or their first one dropped, until there are exactly PAYMENTS of them.
  */
 function generate(): { histories: GenPayment[][]; currency: string[]; price: number[] } {
-  const rnd = random(42);
+  // Seeded, so both databases (and every run) get the same data.
+  const rnd = seededRandom(42);
   const histories: GenPayment[][] = [];
   const currency: string[] = [];
   const price: number[] = [];
@@ -114,7 +104,7 @@ function addMonthsKeepDay(date: Date, offset: number): Date {
 /** Bulk inserts through the same multi-row statements the repositories use. */
 async function seed(app: App): Promise<void> {
   const { histories, currency, price } = generate();
-  const rnd = random(7);
+  const rnd = seededRandom(7);
   await app.catalog.createPlan({ name: 'Monthly', duration: '1m', price: '10.00', currency: 'USD', makeDefault: true });
   const planId = (await app.store.read((r) => r.plans.findDefault()))!.id;
   await app.store.transaction(async () => {
