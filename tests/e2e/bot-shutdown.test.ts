@@ -1,6 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/config/logger';
@@ -8,11 +6,9 @@ import { openDatabase } from '../../src/database/data-source';
 import { FakeDiscord } from '../fakes/discord';
 import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
 import { DEFAULT_TOKEN, SMALL_USERS as U, smallAccount } from '../fakes/plex/plex-data';
-import { childEnv } from '../support/cli';
+import { startBotProcess } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { APP_ID, DAY, DISCORD_TOKEN, discordIdOf, GUILD_ID, guildSpec, OWNER_ID, ROLE_SUB } from '../support/lifecycle';
-
-const MAIN = path.resolve(__dirname, '../../dist/src/main.js');
 
 /** SIGTERM while the daily job is sending a DM: the bot takes no new work, lets the job finish, then exits. */
 describe.each(DATABASE_KINDS)('the bot stopping on SIGTERM on %s', (kind) => {
@@ -61,28 +57,24 @@ describe.each(DATABASE_KINDS)('the bot stopping on SIGTERM on %s', (kind) => {
   it('finishes the running job (the DM goes out once), answers new commands "restarting", then exits 0', async () => {
     // Discord makes the reminder wait 3 s (a 429): the job is mid-send when the signal comes.
     discord.rateLimit({ method: 'POST', path: /^\/channels\/\d+\/messages$/, retryAfterSeconds: 3 });
-    const child = spawn(process.execPath, [MAIN], { env: childEnv(env), cwd: path.dirname(MAIN), stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += String(d)));
-    child.stderr.on('data', (d) => (output += String(d)));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const { child, exited, output } = startBotProcess(env);
     try {
       const limited = () => discord.restLog.some((e) => e.status === 429);
       for (let i = 0; i < 300 && !limited(); i++) await sleep(50);
       expect(limited()).toBe(true);
       child.kill('SIGTERM');
-      for (let i = 0; i < 100 && !output.includes('"msg":"stopping"'); i++) await sleep(20);
+      for (let i = 0; i < 100 && !output().includes('"msg":"stopping"'); i++) await sleep(20);
 
       const refused = await discord.chatInput({ guildId: GUILD_ID, userId: OWNER_ID, name: 'plan', options: [{ name: 'list', type: 1, options: [] }] }).response();
       expect(refused.data).toMatchObject({ content: 'The bot is restarting: try again in a minute.', flags: 64 });
 
       expect(await exited).toBe(0);
       expect(discord.dms.filter((d) => d.userId === discordIdOf(U.obrien))).toHaveLength(1);
-      expect(output).toContain('scheduler: waiting for the running jobs to finish');
-      expect(output).toContain('"msg":"stopped"');
+      expect(output()).toContain('scheduler: waiting for the running jobs to finish');
+      expect(output()).toContain('"msg":"stopped"');
       // No run started after the signal: one daily run, one DM.
-      expect(output.match(/"job":"lifecycle-daily"[^\n]*"msg":"scheduler: job done"/g)).toHaveLength(1);
-      expect(output).not.toContain(DISCORD_TOKEN);
+      expect(output().match(/"job":"lifecycle-daily"[^\n]*"msg":"scheduler: job done"/g)).toHaveLength(1);
+      expect(output()).not.toContain(DISCORD_TOKEN);
       expect(discord.takeViolations()).toEqual([]);
     } finally {
       child.kill('SIGKILL');

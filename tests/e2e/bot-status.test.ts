@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { version } from '../../package.json';
-import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
-import { DEFAULT_TOKEN, smallAccount } from '../fakes/plex/plex-data';
-import { BOT_TOKEN, createFakeDiscord, IDS, MEMBER_PERMISSIONS, startBotHarness, type BotHarness } from '../support/bot-harness';
-import { childEnv } from '../support/cli';
-import { createTestDatabase, DATABASE_KINDS } from '../support/databases';
+import { DEFAULT_TOKEN } from '../fakes/plex/plex-data';
+import { BOT_TOKEN, IDS, MEMBER_PERMISSIONS, startBotHarness, startBotProcessSetup, type BotHarness } from '../support/bot-harness';
+import { startBotProcess } from '../support/cli';
+import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan } from '../support/harness';
 
 /** A port nobody listens on right now (the system's pick for port 0). */
@@ -157,38 +154,19 @@ describe('HEALTH_PORT already in use', () => {
 /** The built bot as `npm start` runs it: /healthz up while it runs, closed by the SIGTERM path. */
 describe.each(DATABASE_KINDS)('the bot process on %s with HEALTH_PORT', (kind) => {
   it('serves /healthz once connected and stops listening when SIGTERM stops it', async () => {
-    const discord = createFakeDiscord();
-    const plex = new FakePlexTv(smallAccount());
-    const db = await createTestDatabase(kind);
     const port = await freePort();
-    const main = path.resolve(__dirname, '../../dist/src/main.js');
-    const env = {
-      DATABASE_URL: db.url,
-      PLEX_TV_URL: await plex.start(),
-      PLEX_TOKEN: DEFAULT_TOKEN,
-      DISCORD_TOKEN: BOT_TOKEN,
-      DISCORD_GUILD_ID: IDS.guild,
-      DISCORD_API_URL: (await discord.start()).apiUrl,
-      HEALTH_PORT: String(port),
-      LOG_LEVEL: 'info',
-    };
-    const child = spawn(process.execPath, [main], { env: childEnv(env), cwd: path.dirname(main), stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => (output += String(d)));
-    child.stderr.on('data', (d) => (output += String(d)));
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const setup = await startBotProcessSetup(kind, { HEALTH_PORT: String(port) });
+    const { child, exited, output } = startBotProcess(setup.env);
     try {
       expect(await waitForStatus(port, 200, 200)).toMatchObject({ body: '{"status":"ok"}' });
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       await expect(request(port, '/healthz')).rejects.toThrow(/ECONNREFUSED/);
-      expect(output).not.toContain(BOT_TOKEN);
-      expect(discord.takeViolations()).toEqual([]);
+      expect(output()).not.toContain(BOT_TOKEN);
+      expect(setup.discord.takeViolations()).toEqual([]);
     } finally {
       child.kill('SIGKILL');
-      await discord.stop();
-      await plex.stop();
-      await db.drop();
+      await setup.stop();
     }
   });
 });

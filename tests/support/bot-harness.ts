@@ -5,8 +5,9 @@ import { startBot, type RunningBot } from '../../src/discord/bot';
 import { FakeDiscord, type InteractionHandle } from '../fakes/discord';
 import { Perm } from '../fakes/discord/util';
 import type { FakeGuildSpec } from '../fakes/discord/types';
-import { smallAccount, type FakePlexAccount } from '../fakes/plex/plex-data';
-import type { DatabaseKind } from './databases';
+import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
+import { DEFAULT_TOKEN, smallAccount, type FakePlexAccount } from '../fakes/plex/plex-data';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases';
 import { startHarness, type Harness } from './harness';
 
 export const IDS = {
@@ -107,6 +108,42 @@ export async function startBotHarness(kind: DatabaseKind, options: BotHarnessOpt
       await bot.stop();
       await discord.stop();
       await h.close();
+    },
+  };
+}
+
+/** What the built bot (`npm start`, see startBotProcess) runs against, and the environment that names it. */
+export interface BotProcessSetup {
+  discord: FakeDiscord;
+  plex: FakePlexTv;
+  db: TestDatabase;
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/** The fake Discord and fake plex.tv started and a fresh database of `kind`, for a bot in its own process; `env` adds to or overrides its environment. */
+export async function startBotProcessSetup(kind: DatabaseKind, env: Record<string, string> = {}): Promise<BotProcessSetup> {
+  const discord = createFakeDiscord();
+  const plex = new FakePlexTv(smallAccount());
+  const db = await createTestDatabase(kind);
+  return {
+    discord,
+    plex,
+    db,
+    env: {
+      DATABASE_URL: db.url,
+      PLEX_TV_URL: await plex.start(),
+      PLEX_TOKEN: DEFAULT_TOKEN,
+      DISCORD_TOKEN: BOT_TOKEN,
+      DISCORD_GUILD_ID: IDS.guild,
+      DISCORD_API_URL: (await discord.start()).apiUrl,
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stop: async () => {
+      await discord.stop();
+      await plex.stop();
+      await db.drop();
     },
   };
 }

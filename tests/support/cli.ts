@@ -48,3 +48,24 @@ export function startCli(args: string[], env: Record<string, string>, wrapper: s
 export function runCli(args: string[], env: Record<string, string>, wrapper: string[] = []): Promise<CliResult> {
   return startCli(args, env, wrapper).done;
 }
+
+export const MAIN = path.resolve(__dirname, '../../dist/src/main.js');
+
+export interface BotProcess {
+  child: ChildProcess;
+  /** The exit code (null when a signal ended it). */
+  exited: Promise<number | null>;
+  /** Its stdout and stderr so far, interleaved as they came (the logs go to stderr). */
+  output(): string;
+}
+
+/** The built bot as `npm start` runs it for an owner (dist/src/main.js), as its own process with only the given environment. */
+export function startBotProcess(env: Record<string, string>): BotProcess {
+  if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" (npm test does it first)`);
+  const child = spawn(process.execPath, [MAIN], { env: childEnv(env), cwd: path.dirname(MAIN), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += String(d)));
+  child.stderr!.on('data', (d) => (output += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
