@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { InteractionHandle } from '../fakes/discord';
 import { FakePayPal, PAYPAL_CLIENT } from '../fakes/paypal/fake-paypal';
 import { SMALL_USERS } from '../fakes/plex/plex-data';
-import { IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { closeBotHarness, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { runCli } from '../support/cli';
 import { DATABASE_KINDS } from '../support/databases';
 import { T0 } from '../support/harness';
@@ -57,8 +57,7 @@ describe.each(DATABASE_KINDS)('dry runs on %s change nothing anywhere', (kind) =
     await q('UPDATE users SET title = ? WHERE plex_id = ?', ['Stale title', SMALL_USERS.obrien]);
   });
   afterEach(async () => {
-    const violations = h.discord.takeViolations();
-    await h.close();
+    const violations = await closeBotHarness(h);
     await paypal.stop();
     expect(violations).toEqual([]);
   });

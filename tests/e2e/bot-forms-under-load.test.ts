@@ -1,6 +1,6 @@
 import { generateCsv } from '../bench/payments';
 import { SMALL_USERS } from '../fakes/plex/plex-data';
-import { IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { closeBotHarness, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan } from '../support/harness';
 
@@ -21,10 +21,8 @@ describe.each(DATABASE_KINDS)('the bot on %s: forms under load', (kind) => {
     await h.app.usersSync().run();
   });
   afterEach(async () => {
-    const violations = h.discord.takeViolations();
-    await h.close();
     // A late acknowledgement (10062) is a violation of the fake Discord.
-    expect(violations).toEqual([]);
+    expect(await closeBotHarness(h)).toEqual([]);
   });
 
   it('acknowledges a profile form at once while a big CSV import runs, and saves it once the import is done', async () => {

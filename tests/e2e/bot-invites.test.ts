@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import type { InteractionHandle } from '../fakes/discord';
 import { SMALL_IDS, smallAccount } from '../fakes/plex/plex-data';
-import { IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { closeBotHarness, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan } from '../support/harness';
 
@@ -21,11 +21,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: /invite', (kind) => {
     await h.app.catalog.createPlan({ name: 'Cabin', duration: '30d', price: '5.00', currency: 'USD' });
     await h.app.planAccess.setAccess('Cabin', SMALL_IDS.cabin, { kind: 'all' });
   });
-  afterEach(async () => {
-    const violations = h.discord.takeViolations();
-    await h.close();
-    expect(violations).toEqual([]);
-  });
+  afterEach(async () => expect(await closeBotHarness(h)).toEqual([]));
 
   const command = (name: string, options: any[] = []) => h.discord.chatInput({ ...admin, name, options });
   async function settled(run: InteractionHandle): Promise<any> {

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import type { InteractionHandle } from '../fakes/discord';
 import { SMALL_USERS } from '../fakes/plex/plex-data';
-import { formAnswer, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { closeBotHarness, formAnswer, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan, T0 } from '../support/harness';
 
@@ -27,11 +27,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: lifecycle, /expiring and roles aft
     await h.app.usersSync().run();
     await h.app.sharedServersSync().run();
   });
-  afterEach(async () => {
-    const violations = h.discord.takeViolations();
-    await h.close();
-    expect(violations).toEqual([]);
-  });
+  afterEach(async () => expect(await closeBotHarness(h)).toEqual([]));
 
   const q = <T = Record<string, any>>(sql: string, params: unknown[] = []) => h.app.store.dataSource.query(sql, params) as Promise<T[]>;
   const iso = (d: Date) => (kind === 'sqlite' ? `${d.toISOString().slice(0, 10)} ${d.toISOString().slice(11, 23)}` : d);

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../src/config/logger';
 import type { InteractionHandle } from '../fakes/discord';
 import { SMALL_USERS } from '../fakes/plex/plex-data';
-import { guildSpec, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { closeBotHarness, guildSpec, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan, T0 } from '../support/harness';
 
@@ -47,11 +47,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: what members can do', (kind) => {
     expect((await h.app.users.updateDefaultPayment(ZOE.id, { plan: 'Cabin Deluxe', startsAt: start, endsAt: end, subscriptionId: '' })).ok).toBe(true);
     expect((await h.app.users.updateProfile(ZOE.id, { paypalEmail: 'zoe.pays@example.com', discordId: IDS.friend, discordUsername: '' })).ok).toBe(true);
   });
-  afterEach(async () => {
-    const violations = h.discord.takeViolations();
-    await h.close();
-    expect(violations).toEqual([]);
-  });
+  afterEach(async () => expect(await closeBotHarness(h)).toEqual([]));
 
   const asMember = (userId: string, name: string) => h.discord.chatInput({ guildId: IDS.guild, userId, name });
   const press = (userId: string, customId: string, message: any) => h.discord.button({ guildId: IDS.guild, userId, customId, message });

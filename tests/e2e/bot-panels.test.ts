@@ -11,7 +11,7 @@ import {
   type FakePlexAccount,
   type FakeShare,
 } from '../fakes/plex/plex-data';
-import { formAnswer, IDS, startBotHarness, type BotHarness, type BotHarnessOptions } from '../support/bot-harness';
+import { closeBotHarness, formAnswer, IDS, startBotHarness, type BotHarness, type BotHarnessOptions } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan } from '../support/harness';
 
@@ -53,8 +53,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: panels, plans, servers and syncs',
   };
   afterEach(async () => {
     if (!h) return;
-    const violations = h.discord.takeViolations();
-    await h.close();
+    const violations = await closeBotHarness(h);
     h = undefined;
     expect(violations).toEqual([]);
   });

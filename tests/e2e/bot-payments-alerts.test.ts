@@ -3,7 +3,7 @@ import { adminChannelNotifier } from '../../src/discord/replies';
 import { paymentsJobs } from '../../src/jobs/payments.jobs';
 import { LockService } from '../../src/services/lock.service';
 import { FakePayPal, PAYPAL_CLIENT, paypalTransaction } from '../fakes/paypal/fake-paypal';
-import { IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { closeBotHarness, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { T0 } from '../support/harness';
 import { seedPlans, SMALL_USERS } from '../support/payments';
@@ -44,8 +44,7 @@ describe.each(DATABASE_KINDS)('the scheduled payments sync on %s: admin alerts a
     logs = [];
   });
   afterEach(async () => {
-    const violations = h.discord.takeViolations();
-    await h.close();
+    const violations = await closeBotHarness(h);
     await paypal.stop();
     expect(violations).toEqual([]);
   });

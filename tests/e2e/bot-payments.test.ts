@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { InteractionHandle } from '../fakes/discord';
 import { FakePayPal, PAYPAL_CLIENT, paypalTransaction } from '../fakes/paypal/fake-paypal';
-import { formAnswer, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { closeBotHarness, formAnswer, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { T0 } from '../support/harness';
 import { paypalCsv, seedPlans, SMALL_USERS } from '../support/payments';
@@ -42,8 +42,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: /payments', (kind) => {
     await h.app.usersSync().run();
   });
   afterEach(async () => {
-    const violations = h.discord.takeViolations();
-    await h.close();
+    const violations = await closeBotHarness(h);
     await paypal.stop();
     expect(violations).toEqual([]);
   });

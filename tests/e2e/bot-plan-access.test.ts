@@ -1,6 +1,6 @@
 import { SMALL_IDS } from '../fakes/plex/plex-data';
 import type { InteractionHandle } from '../fakes/discord';
-import { IDS, MEMBER_PERMISSIONS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { closeBotHarness, IDS, MEMBER_PERMISSIONS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan } from '../support/harness';
 
@@ -12,11 +12,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: /plan edit-access picks servers an
     // The servers the select offers are the ones the database knows, recorded by a sync.
     await h.app.usersSync().run();
   });
-  afterEach(async () => {
-    const violations = h.discord.takeViolations();
-    await h.close();
-    expect(violations).toEqual([]);
-  });
+  afterEach(async () => expect(await closeBotHarness(h)).toEqual([]));
 
   const admin = { guildId: IDS.guild, userId: IDS.admin };
   const member = { guildId: IDS.guild, userId: IDS.member, permissions: MEMBER_PERMISSIONS };

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { SMALL_IDS } from '../fakes/plex/plex-data';
 import type { InteractionHandle } from '../fakes/discord';
-import { formAnswer, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { closeBotHarness, formAnswer, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { paypalCsv, seedPlans, SMALL_USERS } from '../support/payments';
 
@@ -23,11 +23,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: plex.tv access follows the admin',
     await h.app.planAccess.setAccess('Monthly', SMALL_IDS.livingRoom, { kind: 'libraries', titles: ['Movies', 'TV Shows'] });
     await h.app.planAccess.setAccess('Monthly', SMALL_IDS.cabin, { kind: 'all' });
   });
-  afterEach(async () => {
-    const violations = h.discord.takeViolations();
-    await h.close();
-    expect(violations).toEqual([]);
-  });
+  afterEach(async () => expect(await closeBotHarness(h)).toEqual([]));
 
   const sharesOf = (plexId: number) =>
     [SMALL_IDS.livingRoom, SMALL_IDS.cabin].flatMap((mid) => h.plex.sharesOf(mid).filter((s) => s.user.id === plexId).map((s) => ({ mid, sections: [...s.share.sectionIds].sort() })));

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/config/logger';
 import { BOT_PERMISSIONS, DiscordStartupError } from '../../src/discord/bot';
 import type { FakeDiscord, FakeGuildSpec } from '../fakes/discord';
 import { Perm } from '../fakes/discord/util';
-import { BOT_TOKEN, createFakeDiscord, guildSpec, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { BOT_TOKEN, closeBotHarness, createFakeDiscord, guildSpec, IDS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { childEnv, type CliResult } from '../support/cli';
 import { DATABASE_KINDS } from '../support/databases';
 
@@ -33,8 +33,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: startup checks', (kind) => {
   });
   afterEach(async () => {
     if (!h) return;
-    const violations = h.discord.takeViolations();
-    await h.close();
+    const violations = await closeBotHarness(h);
     h = undefined;
     expect(violations).toEqual([]);
   });

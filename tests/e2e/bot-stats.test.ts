@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/charts/stats-chart';
-import { IDS, MEMBER_PERMISSIONS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { closeBotHarness, IDS, MEMBER_PERMISSIONS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan } from '../support/harness';
 
@@ -9,11 +9,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: /stats', (kind) => {
   beforeEach(async () => {
     h = await startBotHarness(kind);
   });
-  afterEach(async () => {
-    const violations = h.discord.takeViolations();
-    await h.close();
-    expect(violations).toEqual([]);
-  });
+  afterEach(async () => expect(await closeBotHarness(h)).toEqual([]));
 
   it('answers an admin with the numbers in an embed and the chart as an attached PNG', async () => {
     // Six standard users imported now, each with a default payment of the 10.00 USD plan.

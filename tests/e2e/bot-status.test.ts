@@ -4,7 +4,7 @@ import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { version } from '../../package.json';
 import { DEFAULT_TOKEN } from '../fakes/plex/plex-data';
-import { BOT_TOKEN, IDS, MEMBER_PERMISSIONS, startBotHarness, startBotProcessSetup, type BotHarness } from '../support/bot-harness';
+import { BOT_TOKEN, closeBotHarness, IDS, MEMBER_PERMISSIONS, startBotHarness, startBotProcessSetup, type BotHarness } from '../support/bot-harness';
 import { startBotProcess } from '../support/cli';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan } from '../support/harness';
@@ -57,11 +57,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: /status and /healthz', (kind) => {
     port = await freePort();
     h = await startBotHarness(kind, { env: { HEALTH_PORT: String(port) } });
   });
-  afterEach(async () => {
-    const violations = h.discord.takeViolations();
-    await h.close();
-    expect(violations).toEqual([]);
-  });
+  afterEach(async () => expect(await closeBotHarness(h)).toEqual([]));
 
   const admin = { guildId: IDS.guild, userId: IDS.admin };
 

@@ -1,5 +1,5 @@
 import { SMALL_USERS } from '../fakes/plex/plex-data';
-import { formAnswer, IDS, MEMBER_PERMISSIONS, startBotHarness, type BotHarness } from '../support/bot-harness';
+import { closeBotHarness, formAnswer, IDS, MEMBER_PERMISSIONS, startBotHarness, type BotHarness } from '../support/bot-harness';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan } from '../support/harness';
 
@@ -8,11 +8,7 @@ describe.each(DATABASE_KINDS)('the bot on %s: syncing and editing users', (kind)
   beforeEach(async () => {
     h = await startBotHarness(kind);
   });
-  afterEach(async () => {
-    const violations = h.discord.takeViolations();
-    await h.close();
-    expect(violations).toEqual([]);
-  });
+  afterEach(async () => expect(await closeBotHarness(h)).toEqual([]));
 
   const admin = { guildId: IDS.guild, userId: IDS.admin };
 

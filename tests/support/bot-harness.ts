@@ -112,6 +112,16 @@ export async function startBotHarness(kind: DatabaseKind, options: BotHarnessOpt
   };
 }
 
+/**
+ * Closes the harness after a test and answers the requests the fake Discord refused during it as the
+ * real API would (a test expects none). They are taken before closing: the bot's own shutdown is not the test's.
+ */
+export async function closeBotHarness(h: BotHarness): Promise<string[]> {
+  const violations = h.discord.takeViolations();
+  await h.close();
+  return violations;
+}
+
 /** What the built bot (`npm start`, see startBotProcess) runs against, and the environment that names it. */
 export interface BotProcessSetup {
   discord: FakeDiscord;
