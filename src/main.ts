@@ -16,6 +16,18 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const discord = requireDiscord(config);
   const logger = createLogger(config.LOG_LEVEL);
+  // Signals are taken from the first moment: one that arrives while the bot is still starting (the
+  // health check may already answer) stops it as soon as it has started, instead of killing it mid-way.
+  let stop: (() => Promise<void>) | null = null;
+  let stopRequested = false;
+  const onSignal = (): void => {
+    if (stop) return void stop();
+    if (stopRequested) process.exit(1);
+    stopRequested = true;
+    logger.info('stop requested while starting: stopping once started');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const app = await createApp(config, { logger });
   let bot;
   try {
@@ -33,7 +45,7 @@ async function main(): Promise<void> {
   // Stop taking new work (no scheduled run starts, interactions are answered "restarting"), let the
   // running job finish (bounded), then go: a job cut short leaves its outbox entries for the next start.
   let stopping = false;
-  const stop = async () => {
+  stop = async () => {
     if (stopping) {
       // A second signal: the operator does not want to wait.
       logger.warn('second stop signal: exiting now');
@@ -48,8 +60,7 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  if (stopRequested) void stop();
 }
 
 main().catch((error: unknown) => {

@@ -165,4 +165,24 @@ describe.each(DATABASE_KINDS)('the bot process on %s with HEALTH_PORT', (kind) =
       await setup.stop();
     }
   });
+
+  it('a SIGTERM while it is still starting (the health check already answers) stops it cleanly once started', async () => {
+    const port = await freePort();
+    const setup = await startBotProcessSetup(kind, { HEALTH_PORT: String(port) });
+    const { child, exited, output } = startBotProcess(setup.env);
+    try {
+      // The first answer of any kind: the health server is up before the login and the command registration.
+      for (let i = 0; i < 500; i++) {
+        if (await request(port, '/healthz').then(() => true, () => false)) break;
+        await sleep(10);
+      }
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output()).toContain('stopped');
+      await expect(request(port, '/healthz')).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      child.kill('SIGKILL');
+      await setup.stop();
+    }
+  });
 });
