@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
 import { DEFAULT_TOKEN, SMALL_IDS, SMALL_USERS, smallAccount } from '../fakes/plex/plex-data';
-import { runCli, startCli } from '../support/cli';
+import { runCli, startCli, runCliOk } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { openDatabase } from '../../src/database/data-source';
 import { domainSnapshot } from '../support/harness';
@@ -27,11 +27,7 @@ describe.each(DATABASE_KINDS)('the streams-manager CLI on %s', (kind) => {
     await db.drop();
   });
 
-  const ok = async (args: string[], extraEnv: Record<string, string> = {}) => {
-    const result = await runCli(args, { ...env, ...extraEnv });
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    return result.stdout;
-  };
+  const ok = (args: string[], extraEnv: Record<string, string> = {}) => runCliOk(args, { ...env, ...extraEnv });
   const json = async (args: string[]) => JSON.parse(await ok([...args, '--json']));
 
   it('plans set-access: per server all libraries or titles checked on plex.tv, shown by plans list', async () => {

@@ -1,6 +1,6 @@
 import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
 import { DEFAULT_TOKEN, SMALL_IDS, smallAccount } from '../fakes/plex/plex-data';
-import { runCli } from '../support/cli';
+import { runCli, runCliOk } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 
 describe.each(DATABASE_KINDS)('streams-manager invite on %s', (kind) => {
@@ -17,11 +17,7 @@ describe.each(DATABASE_KINDS)('streams-manager invite on %s', (kind) => {
     await db.drop();
   });
 
-  const ok = async (args: string[]) => {
-    const result = await runCli(args, env);
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    return result.stdout;
-  };
+  const ok = (args: string[]) => runCliOk(args, env);
 
   it('--dry-run shares nothing; --json prints the users list item and the shares; cancel unshares', async () => {
     await ok(['plans', 'create', '--name', 'Cabin', '--duration', '30d', '--price', '5', '--default']);

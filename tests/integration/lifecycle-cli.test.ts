@@ -1,7 +1,7 @@
 import { FakeDiscord } from '../fakes/discord';
 import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
 import { DEFAULT_TOKEN, SMALL_USERS as U, smallAccount } from '../fakes/plex/plex-data';
-import { runCli } from '../support/cli';
+import { runCli, runCliOk } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
@@ -38,11 +38,7 @@ describe.each(DATABASE_KINDS)('the lifecycle CLI on %s', (kind) => {
     await db.drop();
   });
 
-  const ok = async (args: string[], extraEnv: Record<string, string> = {}) => {
-    const result = await runCli(args, { ...env, ...extraEnv });
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    return result.stdout;
-  };
+  const ok = (args: string[], extraEnv: Record<string, string> = {}) => runCliOk(args, { ...env, ...extraEnv });
 
   it('lifecycle run --json and expiring --json print the documented shapes; --at only with --dry-run', async () => {
     // The data comes in through the app in this process (the CLI's syncs have their own tests).

@@ -1,4 +1,4 @@
-import { runCli } from '../support/cli';
+import { runCli, runCliOk } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 
 describe.each(DATABASE_KINDS)('plans set-pay in the CLI on %s', (kind) => {
@@ -13,11 +13,7 @@ describe.each(DATABASE_KINDS)('plans set-pay in the CLI on %s', (kind) => {
   });
 
   const run = (args: string[]) => runCli(args, env);
-  const ok = async (args: string[]) => {
-    const result = await run(args);
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    return result.stdout;
-  };
+  const ok = (args: string[]) => runCliOk(args, env);
 
   it('sets, shows and clears a plan\'s pay link and Stripe price; refuses a bad template or price', async () => {
     await ok(['plans', 'create', '--name', 'Monthly', '--duration', '1m', '--price', '10.00', '--default']);

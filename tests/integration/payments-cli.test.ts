@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
 import { DEFAULT_TOKEN, SMALL_USERS, smallAccount } from '../fakes/plex/plex-data';
-import { runCli } from '../support/cli';
+import { runCli, runCliOk } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 
 const fixture = (name: string) => path.join(__dirname, '../fixtures/paypal', name);
@@ -49,11 +49,7 @@ describe.each(DATABASE_KINDS)('the payments CLI on %s', (kind) => {
     await db.drop();
   });
 
-  const ok = async (args: string[]) => {
-    const result = await runCli(args, env);
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    return result.stdout;
-  };
+  const ok = (args: string[]) => runCliOk(args, env);
 
   it('imports a file, lists and assigns unmatched payments, and lists a user\'s payments', async () => {
     await ok(['plans', 'create', '--name', 'Monthly', '--duration', '1m', '--price', '10.00', '--default']);

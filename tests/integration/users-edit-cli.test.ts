@@ -1,7 +1,7 @@
 import { FakeDiscord } from '../fakes/discord';
 import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
 import { DEFAULT_TOKEN, SMALL_USERS as U, smallAccount } from '../fakes/plex/plex-data';
-import { runCli } from '../support/cli';
+import { runCli, runCliOk } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 import { domainSnapshot } from '../support/harness';
 import { APP_ID, DISCORD_TOKEN, discordIdOf, GUILD_ID, guildSpec, ROLE_PERM, ROLE_SUB } from '../support/lifecycle';
@@ -31,11 +31,7 @@ describe.each(DATABASE_KINDS)('users edit-profile, edit-payment and set-class fr
     await db.drop();
   });
 
-  const ok = async (args: string[], extraEnv: Record<string, string> = {}) => {
-    const result = await runCli(args, { ...env, ...extraEnv });
-    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
-    return result.stdout;
-  };
+  const ok = (args: string[], extraEnv: Record<string, string> = {}) => runCliOk(args, { ...env, ...extraEnv });
   const json = async (args: string[]) => JSON.parse(await ok([...args, '--json']));
   const listItem = async (plexId: number) => (await json(['users', 'list'])).find((u: { plexId: number }) => u.plexId === plexId);
 

@@ -49,6 +49,13 @@ export function runCli(args: string[], env: Record<string, string>, wrapper: str
   return startCli(args, env, wrapper).done;
 }
 
+/** The CLI run that must succeed: exit code 0 and nothing on stderr (the test fails showing both otherwise); gives stdout. */
+export async function runCliOk(args: string[], env: Record<string, string>): Promise<string> {
+  const result = await runCli(args, env);
+  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+  return result.stdout;
+}
+
 export const MAIN = path.resolve(__dirname, '../../dist/src/main.js');
 
 export interface BotProcess {
