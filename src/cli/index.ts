@@ -217,8 +217,9 @@ export function describeFailure(error: unknown): { message: string; code: number
   return { message: `unexpected failure: ${message.split('\n')[0]}`, code: 1 };
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
+/** Runs a command line the way the `streams-manager` command does: its exit code, or one line on stderr. */
+export function runMain(argv: string[]): void {
+  main(argv).then(
     (code) => {
       process.exitCode = code;
     },
@@ -229,3 +230,6 @@ if (require.main === module) {
     },
   );
 }
+
+// `node dist/src/cli/index.js` still runs the unbundled CLI; the command itself is launcher.ts.
+if (require.main === module) runMain(process.argv.slice(2));

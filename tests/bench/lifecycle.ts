@@ -14,7 +14,7 @@ import { createApp, type App } from '../../src/app';
 import { FixedClock } from '../../src/config/clock';
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/config/logger';
-import { StatementCounter } from '../../src/database/data-source';
+import { StatementCounter } from './statement-counter';
 import type { Store } from '../../src/repositories/store';
 import type { LifecycleRunResult } from '../../src/services/lifecycle.service';
 import { FakeDiscord, type FakeMember } from '../fakes/discord';

@@ -140,7 +140,7 @@ export async function seed(databaseUrl: string): Promise<void> {
 }
 
 /** The built CLI, the program an admin runs. */
-const CLI = path.resolve(__dirname, '../../src/cli/index.js');
+const CLI = path.resolve(__dirname, '../../src/cli/launcher.js');
 const PROBE = path.join(__dirname, 'process-probe.js');
 /** BENCH_PROFILE=dir: each measured process writes a V8 CPU profile there (tests/bench/profile-summary.ts sums them up). */
 const PROFILE_DIR = process.env.BENCH_PROFILE ? path.resolve(process.env.BENCH_PROFILE) : null;

@@ -7,11 +7,16 @@
  * in-process benchmarks use, so "writes" means the same thing in every benchmark; notes when each
  * statement went out; and on exit writes them with the process's peak RSS and CPU time to the file
  * named by BENCH_PROBE_FILE.
+ *
+ * Statements are counted where they reach the database driver (better-sqlite3's statements,
+ * mysql2's connections), when the CLI loads the driver: the CLI is one bundled file with its own
+ * TypeORM inside, and loading anything here that the CLI would not load would count as its
+ * start-up.
  */
 import fs from 'node:fs';
+import Module from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { DataSource } from 'typeorm';
-import { StatementCounter } from '../../src/database/data-source';
+import { StatementCounter } from './statement-counter';
 
 export interface ProbeReport {
   /** Milliseconds since the process started, when the probe was loaded. */
@@ -32,18 +37,50 @@ if (file) {
   const loadedAtMs = performance.now();
   const counter = new StatementCounter();
   const timeline: ProbeReport['timeline'] = [];
-  const initialize = DataSource.prototype.initialize;
-  DataSource.prototype.initialize = function (this: DataSource) {
-    // Every statement TypeORM runs goes through its logger's logQuery, whatever `logging` says;
-    // the app's own logger still gets each one after the probe.
-    const logger = this.logger;
-    const logQuery = logger.logQuery.bind(logger);
-    logger.logQuery = (query, parameters, runner) => {
-      counter.logQuery(query);
-      timeline.push([Math.round(performance.now()), query.replace(/\s+/g, ' ').slice(0, 60)]);
-      return logQuery(query, parameters, runner);
+  const seen = (query: string): void => {
+    counter.logQuery(query);
+    timeline.push([Math.round(performance.now()), query.replace(/\s+/g, ' ').slice(0, 60)]);
+  };
+  type Fn = (this: unknown, ...args: unknown[]) => unknown;
+  const wrap = (target: Record<string, unknown>, method: string, sqlOf: (self: any, args: unknown[]) => unknown): void => {
+    const original = target[method] as Fn;
+    target[method] = function (this: unknown, ...args: unknown[]) {
+      const sql = sqlOf(this, args);
+      if (typeof sql === 'string') seen(sql);
+      return original.apply(this, args);
     };
-    return initialize.call(this);
+  };
+  const patched = new Set<unknown>();
+  const patchers: Record<string, (exports: any) => void> = {
+    // TypeORM runs every statement through a prepared statement's all() or run().
+    'better-sqlite3': (Database) => {
+      const prepare = Database.prototype.prepare as Fn;
+      Database.prototype.prepare = function (this: unknown, ...args: unknown[]) {
+        const statement = prepare.apply(this, args) as object;
+        const proto = Object.getPrototypeOf(statement) as Record<string, unknown>;
+        if (!patched.has(proto)) {
+          patched.add(proto);
+          for (const method of ['run', 'all', 'get', 'iterate']) wrap(proto, method, (self) => (self as { source: string }).source);
+        }
+        return statement;
+      };
+    },
+    // TypeORM's MySQL runner sends each statement with a pool connection's query().
+    mysql2: (mysql) => {
+      const proto = mysql.Connection.prototype as Record<string, unknown>;
+      for (const method of ['query', 'execute']) wrap(proto, method, (_self, args) => (typeof args[0] === 'string' ? args[0] : (args[0] as { sql?: string } | undefined)?.sql));
+    },
+  };
+  const moduleLoader = Module as unknown as { _load(request: string, ...rest: unknown[]): unknown };
+  const load = moduleLoader._load;
+  moduleLoader._load = function (request: string, ...rest: unknown[]) {
+    const exports = load.call(this, request, ...rest);
+    const patch = patchers[request];
+    if (patch && !patched.has(exports)) {
+      patched.add(exports);
+      patch(exports);
+    }
+    return exports;
   };
   process.on('exit', () => {
     const usage = process.resourceUsage();

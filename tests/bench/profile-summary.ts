@@ -5,14 +5,20 @@
  * prints, per profile, the time by phase (module loading, GC, XML parse, zod, database driver,
  * other), then the top N (default 12) functions by self time; --packages adds self time by npm
  * package or file of this project.
+ *
+ * The CLI runs as one bundled file (dist/src/cli/streams-manager.js); its positions are mapped
+ * back to the files they came from through the bundle's source map, and the launcher's loading of
+ * the bundle and the bundle's module bodies count as module loading, as require() did before.
  */
 import fs from 'node:fs';
+import { SourceMap } from 'node:module';
 import path from 'node:path';
 
 interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
+  columnNumber: number;
 }
 interface ProfileNode {
   id: number;
@@ -31,7 +37,31 @@ const PHASES: Array<[string, (frame: CallFrame) => boolean]> = [
   ['zod', (f) => /node_modules\/zod/.test(f.url)],
   ['database driver', (f) => /typeorm|better-sqlite3|mysql2/.test(f.url)],
 ];
-const loading = (f: CallFrame) => f.url.startsWith('node:') && /^(Module\._load|require)$/.test(f.functionName);
+const loading = (f: CallFrame) =>
+  (f.url.startsWith('node:') && /^(Module\._load|require)$/.test(f.functionName)) ||
+  // the launcher compiling and running the bundle, and a bundled module's body (named by its path)
+  (f.url.endsWith('/src/cli/launcher.js') && f.functionName === 'loadBundle') ||
+  (f.url.endsWith(BUNDLE) && /\.(c?js|json)$/.test(f.functionName));
+
+const BUNDLE = '/dist/src/cli/streams-manager.js';
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** Bundle positions → the file (and line) they came from; other frames as they are. */
+function unbundler(): (frame: CallFrame) => CallFrame {
+  const maps = new Map<string, SourceMap | null>();
+  return (frame) => {
+    if (!frame.url.endsWith(BUNDLE)) return frame;
+    const file = frame.url.replace(/^file:\/\//, '');
+    if (!maps.has(file)) {
+      const mapFile = `${file}.map`;
+      maps.set(file, fs.existsSync(mapFile) ? new SourceMap(JSON.parse(fs.readFileSync(mapFile, 'utf8'))) : null);
+    }
+    const entry = maps.get(file)?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
+    if (!entry?.originalSource) return frame;
+    const source = path.resolve(path.dirname(file), entry.originalSource.replace(/^file:\/\//, ''));
+    return { ...frame, url: `file://${source}`, lineNumber: entry.originalLine ?? frame.lineNumber };
+  };
+}
 
 /** Where a function lives: an npm package, node's own code, or a file of this project. */
 function placeOf(url: string): string {
@@ -40,10 +70,13 @@ function placeOf(url: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return pkg[1]!;
   const own = /\/dist\/(.*)$/.exec(url);
-  return own ? own[1]! : url.replace(/^file:\/\//, '');
+  if (own) return own[1]!;
+  const file = url.replace(/^file:\/\//, '');
+  return file.startsWith(`${ROOT}/`) ? file.slice(ROOT.length + 1) : file;
 }
 
 function summarise(name: string, profile: Profile, options: { top: number; packages: boolean }): string {
+  const unbundle = unbundler();
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -58,7 +91,7 @@ function summarise(name: string, profile: Profile, options: { top: number; packa
   const functions = new Map<string, number>();
   const places = new Map<string, number>();
   for (const [id, t] of self) {
-    const frame = byId.get(id)!.callFrame;
+    const frame = unbundle(byId.get(id)!.callFrame);
     let phase = 'other';
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       if (loading(byId.get(cur)!.callFrame)) {
@@ -68,7 +101,7 @@ function summarise(name: string, profile: Profile, options: { top: number; packa
     }
     if (phase === 'other') phase = PHASES.find(([, test]) => test(frame))?.[0] ?? 'other';
     phases.set(phase, (phases.get(phase) ?? 0) + t);
-    const where = frame.url.replace(/^file:\/\//, '').replace(/.*node_modules\//, '').replace(/.*\/dist\//, '');
+    const where = frame.url.replace(/^file:\/\//, '').replace(`${ROOT}/`, '').replace(/.*node_modules\//, '').replace(/.*\/dist\//, '');
     const key = `${frame.functionName || '(anonymous)'} ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
     functions.set(key, (functions.get(key) ?? 0) + t);
     const place = placeOf(frame.url);

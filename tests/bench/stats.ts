@@ -16,7 +16,7 @@ import { renderStatsChart } from '../../src/charts/stats-chart';
 import { FixedClock } from '../../src/config/clock';
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/config/logger';
-import { StatementCounter } from '../../src/database/data-source';
+import { StatementCounter } from './statement-counter';
 import { Sql, type SqlValue } from '../../src/repositories/sql';
 import type { Store } from '../../src/repositories/store';
 import type { StatsReport } from '../../src/services/stats.service';

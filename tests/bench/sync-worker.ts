@@ -4,7 +4,8 @@
  * peak RSS is its own. Prints one JSON line of figures. (The syncs themselves are measured as CLI
  * processes by run.ts.)
  */
-import { openDatabase, StatementCounter } from '../../src/database/data-source';
+import { openDatabase } from '../../src/database/data-source';
+import { StatementCounter } from './statement-counter';
 import { PlexTvClient } from '../../src/plex/plex-tv.client';
 import { MediaServer, SharedServer, User } from '../../entities';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
 import { DEFAULT_TOKEN, smallAccount } from '../fakes/plex/plex-data';
-import { runCli } from '../support/cli';
+import { CLI, runCli } from '../support/cli';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 
 /*
@@ -47,6 +47,9 @@ describe('a sync run of the CLI', () => {
     for (const sync of [['sync', 'users'], ['sync', 'shared-servers']]) {
       const modules = await loadedBy(sync);
       expect(modules.some((m) => m.includes('htmlparser2'))).toBe(true); // it did parse plex.tv's answers
+      // The bundled CLI ran. It leaves each of these out as a package (or file) of its own, so
+      // loading one shows here as it did before there was a bundle.
+      expect(modules).toContain(path.join(path.dirname(CLI), 'streams-manager.js'));
       expect(modules.filter((m) => NOT_FOR_A_SYNC.some((re) => re.test(m)))).toEqual([]);
     }
   });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const CLI = path.resolve(__dirname, '../../dist/src/cli/index.js');
+export const CLI = path.resolve(__dirname, '../../dist/src/cli/launcher.js');
 
 export interface CliResult {
   code: number | null;
