@@ -7,6 +7,7 @@ import {
   deviceSchema,
   isSharedSection,
   own,
+  plainlyValid,
   sectionSchema,
   sharedServerSchema,
   toPlexShare,
@@ -119,11 +120,11 @@ export class PlexTvClient implements PlexTvApi, PlexAccountApi {
       return {
         open: (name, attributes, path) => {
           if (name === 'User' && path.length === 2) {
-            current = toPlexUser(parseElement('User', userSchema, attributes));
+            current = toPlexUser(parseElement('User', userSchema, attributes, plainlyValid.user));
             users.push(current);
           } else if (name === 'Server' && path.length === 3 && current) {
             // owned="0": a server this user shares with the owner, not one of ours.
-            const server = toUserServer(parseElement('Server', userServerSchema, attributes));
+            const server = toUserServer(parseElement('Server', userServerSchema, attributes, plainlyValid.userServer));
             if (server) {
               let id = machineIds.get(server.machineIdentifier);
               if (id === undefined) machineIds.set(server.machineIdentifier, (id = own(server.machineIdentifier)));
@@ -148,10 +149,10 @@ export class PlexTvClient implements PlexTvApi, PlexAccountApi {
       return {
         open: (name, attributes, elementPath) => {
           if (name === 'SharedServer' && elementPath.length === 2) {
-            current = toPlexShare(parseElement('SharedServer', sharedServerSchema, attributes));
+            current = toPlexShare(parseElement('SharedServer', sharedServerSchema, attributes, plainlyValid.sharedServer));
             shares.push(current);
           } else if (name === 'Section' && elementPath.length === 3 && current) {
-            const section = parseElement('Section', sectionSchema, attributes);
+            const section = parseElement('Section', sectionSchema, attributes, plainlyValid.section);
             if (isSharedSection(section)) current.libraries.push(own(section.title));
           }
         },
@@ -254,7 +255,9 @@ function isErrorLike(v: unknown): v is { message: string; code?: string } {
   return typeof v === 'object' && v !== null && typeof (v as { message?: unknown }).message === 'string';
 }
 
-function parseElement<S extends z.ZodTypeAny>(element: string, schema: S, attributes: Record<string, string>): z.output<S> {
+/** The element's attributes as the schema reads them: as they are when the hand check passes them, else zod's parse. */
+function parseElement<S extends z.ZodTypeAny>(element: string, schema: S, attributes: Record<string, string>, plain?: (a: Record<string, string>) => boolean): z.output<S> {
+  if (plain?.(attributes)) return attributes as z.output<S>;
   const parsed = schema.safeParse(attributes);
   if (!parsed.success) throw new InvalidElementError(describeIssue(element, parsed.error));
   return parsed.data;

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import {
   isSharedSection,
+  plainlyValid,
   sectionSchema,
   sharedServerSchema,
   toPlexShare,
@@ -116,5 +117,58 @@ describe('parseXmlStream', () => {
     for (const chunkSize of [1, 5, 4096]) {
       expect(await collect(xml, chunkSize)).toEqual(['MediaContainer:', 'MediaContainer>User:a', 'MediaContainer>User:b', 'MediaContainer>User>Server:']);
     }
+  });
+});
+
+describe('the hand checks in front of the schemas', () => {
+  // Attribute values as the XML parser hands them out: always strings, or absent.
+  const VALUES = [undefined, '', '0', '1', '2', '9', '10', '007', ':', '1/', 'x', ' 1', '1 ', '-1', '1.5', '1e3', '\uff11', '\u0663', 'true', 'null'];
+  type Case = { name: string; check: (a: Record<string, string>) => boolean; schema: import('zod').ZodTypeAny; map: (a: object) => unknown; base: Record<string, string> };
+  const cases: Case[] = [
+    { name: 'User', check: plainlyValid.user, schema: userSchema, map: (a: object) => toPlexUser(a as never), base: { id: '5', title: 'Ann', username: 'ann', email: 'a@x.io', thumb: 't', home: '0' } },
+    { name: 'Server', check: plainlyValid.userServer, schema: userServerSchema, map: (a: object) => toUserServer(a as never), base: { id: '9', machineIdentifier: 'm1', owned: '1', pending: '0', allLibraries: '1' } },
+    {
+      name: 'SharedServer',
+      check: plainlyValid.sharedServer,
+      schema: sharedServerSchema,
+      map: (a: object) => toPlexShare(a as never),
+      base: { id: '3', userID: '5', username: 'ann', email: 'a@x.io', invitedAt: '1700000000', acceptedAt: '0', allLibraries: '0' },
+    },
+    { name: 'Section', check: plainlyValid.section, schema: sectionSchema, map: (a: object) => isSharedSection(a as never), base: { title: 'Movies', shared: '1' } },
+  ];
+  // A small deterministic generator, so a failure names the same attributes on every run.
+  let seed = 12345;
+  const pick = <T>(items: readonly T[]): T => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return items[seed % items.length]!;
+  };
+  const withValue = (base: Record<string, string>, key: string, value: string | undefined): Record<string, string> => {
+    const attributes: Record<string, string> = { ...base, extra: 'kept out by zod' };
+    if (value === undefined) delete attributes[key];
+    else attributes[key] = value;
+    return attributes;
+  };
+
+  it.each(cases)('<$name>: passes exactly what its schema accepts, and maps to what the schema\'s output maps to', ({ check, schema, map, base }) => {
+    const keys = Object.keys(base);
+    const samples: Array<Record<string, string>> = [withValue(base, 'extra', 'x')];
+    for (const key of keys) for (const value of VALUES) samples.push(withValue(base, key, value));
+    for (let i = 0; i < 3000; i++) {
+      let attributes: Record<string, string> = { ...base };
+      for (const key of keys) attributes = withValue(attributes, key, pick(VALUES));
+      samples.push(attributes);
+    }
+    let passed = 0;
+    for (const attributes of samples) {
+      const parsed = schema.safeParse(attributes);
+      expect({ attributes, plain: check(attributes) }).toEqual({ attributes, plain: parsed.success });
+      if (parsed.success) {
+        passed++;
+        expect(map(attributes)).toEqual(map(parsed.data as object));
+      }
+    }
+    // Both kinds were tried: the check is not one that always says the same.
+    expect(passed).toBeGreaterThan(0);
+    expect(passed).toBeLessThan(samples.length);
   });
 });
