@@ -10,7 +10,8 @@
  * BENCH_USERS / BENCH_SERVERS change the size; BENCH_SPREAD=1-3 or =all runs one case only;
  * BENCH_REPEAT (default 3) repeats each measurement and keeps the fastest, since the machine may be
  * busy; BENCH_NAIVE_SECONDS (default 0: off) time-boxes the row-by-row loop shown for comparison;
- * BENCH_PROFILE=dir passes --cpu-prof to the measured processes and writes their profiles there.
+ * BENCH_PROFILE=dir passes --cpu-prof to the measured processes and writes their profiles there;
+ * BENCH_BASELINE=path measures another build's CLI in the same run and prints the ratios.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -50,7 +51,14 @@ const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 3));
 const NAIVE_SECONDS = Number(process.env.BENCH_NAIVE_SECONDS ?? 0);
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 const SPREADS: Spread[] = process.env.BENCH_SPREAD === 'all' ? ['all'] : process.env.BENCH_SPREAD === '1-3' ? ['1-3'] : ['1-3', 'all'];
-const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'index.js');
+const CLI = path.join(__dirname, '..', '..', 'src', 'cli', 'launcher.js');
+/**
+ * BENCH_BASELINE=path/to/another/build's CLI entry (e.g. a checkout of an older main, built):
+ * measured in the same run, each repeat right after this build's, on its own database, and shown
+ * as a ratio. This machine is shared and its speed changes between sessions: a ratio measured in
+ * one run says more than two figures from two runs.
+ */
+const BASELINE = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : null;
 const PROBE = path.join(__dirname, 'process-probe.js');
 
 /** The bars of issue 12, per database: whole CLI processes on a 2-core machine. */
@@ -81,13 +89,13 @@ async function startPlex(spread: Spread): Promise<Plex> {
 }
 
 /** Runs the CLI once; answers its wall time (spawn to exit) and what the probe saw. */
-function runCli(args: string[], env: Record<string, string>, label?: string): Promise<Step> {
+function runCli(args: string[], env: Record<string, string>, label?: string, cli = CLI): Promise<Step> {
   const probeFile = path.join(os.tmpdir(), `bench-probe-${process.pid}-${Date.now()}.json`);
   const nodeArgs = ['--require', PROBE];
   if (PROFILE_DIR && label) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--cpu-prof-name', `${label}.cpuprofile`);
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, CLI, ...args], {
+    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, cli, ...args], {
       env: childEnv({ ...env, BENCH_PROBE_FILE: probeFile }),
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -103,10 +111,10 @@ function runCli(args: string[], env: Record<string, string>, label?: string): Pr
   });
 }
 
-async function syncBoth(mode: Figures['mode'], env: Record<string, string>, plex: Plex, label: string): Promise<Figures> {
+async function syncBoth(mode: Figures['mode'], env: Record<string, string>, plex: Plex, label: string, cli = CLI): Promise<Figures> {
   const before = await plex.requests();
-  const users = await runCli(['sync', 'users', '--json'], env, `${label}-${mode}-users`);
-  const shares = await runCli(['sync', 'shared-servers', '--json'], env, `${label}-${mode}-shares`);
+  const users = await runCli(['sync', 'users', '--json'], env, `${label}-${mode}-users`, cli);
+  const shares = await runCli(['sync', 'shared-servers', '--json'], env, `${label}-${mode}-shares`, cli);
   return {
     mode,
     wallMs: users.wallMs + shares.wallMs,
@@ -125,23 +133,43 @@ function fastest(runs: Figures[]): Figures {
   return runs.reduce((a, b) => (b.wallMs < a.wallMs ? b : a));
 }
 
+/** First import then (with 1-3 servers per user) an unchanged re-sync, on a fresh database each time. */
+async function importAndResync(kind: DatabaseKind, spread: Spread, plex: Plex, label: string, cli: string): Promise<{ first: Figures; resync: Figures | null }> {
+  const db = await createTestDatabase(kind);
+  try {
+    const env = { DATABASE_URL: db.url, PLEX_TV_URL: plex.url, PLEX_TOKEN: plex.token, LOG_LEVEL: 'silent' };
+    await runCli(['migrate'], env, undefined, cli);
+    await runCli(['plans', 'create', '--name', 'Monthly', '--duration', '1m', '--price', '10.00', '--default'], env, undefined, cli);
+    const first = await syncBoth('first', env, plex, label, cli);
+    const resync = spread === '1-3' ? await syncBoth('resync', env, plex, label, cli) : null;
+    return { first, resync };
+  } finally {
+    await db.drop();
+  }
+}
+
 async function measure(kind: DatabaseKind, spread: Spread, plex: Plex) {
   const firsts: Figures[] = [];
   const resyncs: Figures[] = [];
+  const baseline: { firsts: Figures[]; resyncs: Figures[] } = { firsts: [], resyncs: [] };
   const repeat = spread === 'all' ? 1 : REPEAT;
   for (let i = 0; i < repeat; i++) {
-    const db = await createTestDatabase(kind);
-    try {
-      const env = { DATABASE_URL: db.url, PLEX_TV_URL: plex.url, PLEX_TOKEN: plex.token, LOG_LEVEL: 'silent' };
-      await runCli(['migrate'], env);
-      await runCli(['plans', 'create', '--name', 'Monthly', '--duration', '1m', '--price', '10.00', '--default'], env);
-      firsts.push(await syncBoth('first', env, plex, `${kind}-${spread}-${i}`));
-      if (spread === '1-3') resyncs.push(await syncBoth('resync', env, plex, `${kind}-${spread}-${i}`));
-    } finally {
-      await db.drop();
+    const ours = await importAndResync(kind, spread, plex, `${kind}-${spread}-${i}`, CLI);
+    firsts.push(ours.first);
+    if (ours.resync) resyncs.push(ours.resync);
+    if (BASELINE) {
+      const theirs = await importAndResync(kind, spread, plex, `baseline-${kind}-${spread}-${i}`, BASELINE);
+      baseline.firsts.push(theirs.first);
+      if (theirs.resync) baseline.resyncs.push(theirs.resync);
     }
   }
-  return { first: fastest(firsts), resync: resyncs.length > 0 ? fastest(resyncs) : null, allFirsts: firsts, allResyncs: resyncs };
+  return {
+    first: fastest(firsts),
+    resync: resyncs.length > 0 ? fastest(resyncs) : null,
+    allFirsts: firsts,
+    allResyncs: resyncs,
+    baseline: BASELINE ? { first: fastest(baseline.firsts), resync: baseline.resyncs.length > 0 ? fastest(baseline.resyncs) : null } : null,
+  };
 }
 
 /** The row-by-row loop an ORM-first sync would be, time-boxed (for comparison only). */
@@ -190,6 +218,10 @@ async function main(): Promise<void> {
         console.log(`${kind}`);
         console.log(line(r.first));
         if (r.resync) console.log(line(r.resync));
+        if (r.baseline) {
+          const ratio = (ours: Figures, theirs: Figures) => `${s(theirs.wallMs)} → ${s(ours.wallMs)} (${(ours.wallMs / theirs.wallMs).toFixed(2)}×, CPU ${(ours.cpuMs / theirs.cpuMs).toFixed(2)}×)`;
+          console.log(`  against the baseline (${BASELINE}), same run: first ${ratio(r.first, r.baseline.first)}${r.resync && r.baseline.resync ? `; resync ${ratio(r.resync, r.baseline.resync)}` : ''}`);
+        }
         if (REPEAT > 1 && spread === '1-3') {
           const runs = (fs: Figures[]) => fs.map((f) => `${s(f.wallMs)} (CPU ${s(f.cpuMs)})`).join(', ');
           console.log(`  all runs: first ${runs(r.allFirsts)}; resync ${runs(r.allResyncs)}`);
