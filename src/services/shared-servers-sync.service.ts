@@ -116,12 +116,24 @@ export class SharedServersSyncService {
   }
 }
 
-/** What the sync keeps of a fetched share until it writes (every server's list is held until then). */
-type FetchedShare = Omit<PlexShare, 'username' | 'email'>;
+/**
+ * What the sync keeps of a fetched share until it writes (every server's list is held until then).
+ * Instants are kept as milliseconds: a Date is an object of ~100 bytes, two per share, and with
+ * every user on every server 200,000 shares wait in memory for the write.
+ */
+interface FetchedShare {
+  shareId: number;
+  plexUserId: number;
+  invitedAtMs: number | null;
+  acceptedAtMs: number | null;
+  pending: boolean;
+  allLibraries: boolean;
+  libraries: string[];
+}
 
 /**
  * Drops what the sync does not store (username, email) and shares one array among shares with the
- * same libraries: with every user on every server, 200,000 shares wait in memory for the write.
+ * same libraries.
  */
 function compactShares(shares: PlexShare[]): FetchedShare[] {
   const libraryLists = new Map<string, string[]>();
@@ -129,9 +141,19 @@ function compactShares(shares: PlexShare[]): FetchedShare[] {
     const key = s.libraries.join('\u0000');
     let libraries = libraryLists.get(key);
     if (!libraries) libraryLists.set(key, (libraries = s.libraries));
-    return { shareId: s.shareId, plexUserId: s.plexUserId, invitedAt: s.invitedAt, acceptedAt: s.acceptedAt, pending: s.pending, allLibraries: s.allLibraries, libraries };
+    return {
+      shareId: s.shareId,
+      plexUserId: s.plexUserId,
+      invitedAtMs: s.invitedAt?.getTime() ?? null,
+      acceptedAtMs: s.acceptedAt?.getTime() ?? null,
+      pending: s.pending,
+      allLibraries: s.allLibraries,
+      libraries,
+    };
   });
 }
+
+const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
 function diffShares(server: ServerRow, shares: FetchedShare[], existing: ShareRow[], userIds: Map<number, number>) {
   const byUser = new Map(existing.map((s) => [s.userId, s]));
@@ -156,37 +178,34 @@ function diffShares(server: ServerRow, shares: FetchedShare[], existing: ShareRo
     if (kept.has(userId)) continue;
     kept.add(userId);
     if (share.pending) summary.pending++;
-    const fields: ShareFields = {
+    const old = byUser.get(userId);
+    if (old && sameShare(old, share)) {
+      summary.unchanged++;
+      continue;
+    }
+    if (old) summary.updated++;
+    else summary.created++;
+    upserts.push({
       userId,
       serverId: server.id,
       plexShareId: share.shareId,
-      invitedAt: share.invitedAt,
-      acceptedAt: share.acceptedAt,
+      invitedAt: toDate(share.invitedAtMs),
+      acceptedAt: toDate(share.acceptedAtMs),
       pending: share.pending,
       allLibraries: share.allLibraries,
       libraries: share.libraries,
-    };
-    const old = byUser.get(userId);
-    if (!old) {
-      summary.created++;
-      upserts.push(fields);
-    } else if (sameShare(old, fields)) {
-      summary.unchanged++;
-    } else {
-      summary.updated++;
-      upserts.push(fields);
-    }
+    });
   }
   const removedIds = existing.filter((s) => !kept.has(s.userId)).map((s) => s.id);
   summary.removed = removedIds.length;
   return { summary, upserts, removedIds, skippedUnknownUsers };
 }
 
-function sameShare(a: ShareFields, b: ShareFields): boolean {
+function sameShare(a: ShareFields, b: FetchedShare): boolean {
   return (
-    a.plexShareId === b.plexShareId &&
-    (a.invitedAt?.getTime() ?? null) === (b.invitedAt?.getTime() ?? null) &&
-    (a.acceptedAt?.getTime() ?? null) === (b.acceptedAt?.getTime() ?? null) &&
+    a.plexShareId === b.shareId &&
+    (a.invitedAt?.getTime() ?? null) === b.invitedAtMs &&
+    (a.acceptedAt?.getTime() ?? null) === b.acceptedAtMs &&
     a.pending === b.pending &&
     a.allLibraries === b.allLibraries &&
     a.libraries.length === b.libraries.length &&

@@ -1,4 +1,4 @@
-import { SMALL_IDS, SMALL_USERS, smallAccount } from '../fakes/plex/plex-data';
+import { SMALL_IDS, SMALL_USERS, smallAccount, type FakePlexAccount } from '../fakes/plex/plex-data';
 import { DATABASE_KINDS } from '../support/databases';
 import { createDefaultPlan, startHarness, type Harness } from '../support/harness';
 
@@ -85,6 +85,25 @@ describe.each(DATABASE_KINDS)('shared servers sync on %s', (kind) => {
     expect(summary).toMatchObject({ created: 0, updated: 1, removed: 1, unchanged: 3 });
     expect(await sharesOf(SMALL_USERS.zoe)).toMatchObject([{ pending: false, acceptedAt: iso(1_700_500_000), libraries: ['Films', 'Kids & Family'] }]);
     expect(await sharesOf(SMALL_USERS.unal)).toEqual([]);
+  });
+
+  it('tells a share whose only change is a date from an unchanged one, each date on its own', async () => {
+    await h.app.sharedServersSync().run();
+    const initial = smallAccount().users.find((u) => u.id === SMALL_USERS.obrien)!.shares[0]!;
+    // accepted: moving either date keeps it accepted, so only the date differs
+    expect(initial.acceptedAt).toBeGreaterThan(0);
+    const stored = async () => (await sharesOf(SMALL_USERS.obrien)).find((s) => s.machineIdentifier === initial.machineIdentifier)!;
+    const obriensFirstShare = (a: FakePlexAccount) => a.users.find((u) => u.id === SMALL_USERS.obrien)!.shares[0]!;
+
+    h.plex.update((a) => void (obriensFirstShare(a).invitedAt = initial.invitedAt - 3600));
+    expect(await h.app.sharedServersSync().run()).toMatchObject({ created: 0, updated: 1, removed: 0, unchanged: 4 });
+    expect(await stored()).toMatchObject({ invitedAt: iso(initial.invitedAt - 3600), acceptedAt: iso(initial.acceptedAt), pending: false });
+
+    h.plex.update((a) => void (obriensFirstShare(a).acceptedAt = initial.acceptedAt + 60));
+    expect(await h.app.sharedServersSync().run()).toMatchObject({ created: 0, updated: 1, removed: 0, unchanged: 4 });
+    expect(await stored()).toMatchObject({ invitedAt: iso(initial.invitedAt - 3600), acceptedAt: iso(initial.acceptedAt + 60), pending: false });
+
+    expect(await h.app.sharedServersSync().run()).toMatchObject({ created: 0, updated: 0, removed: 0, unchanged: 5 });
   });
 
   it('skips disabled servers and keeps their shares as they were', async () => {
