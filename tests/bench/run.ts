@@ -219,7 +219,8 @@ async function main(): Promise<void> {
         console.log(line(r.first));
         if (r.resync) console.log(line(r.resync));
         if (r.baseline) {
-          const ratio = (ours: Figures, theirs: Figures) => `${s(theirs.wallMs)} → ${s(ours.wallMs)} (${(ours.wallMs / theirs.wallMs).toFixed(2)}×, CPU ${(ours.cpuMs / theirs.cpuMs).toFixed(2)}×)`;
+          const ratio = (ours: Figures, theirs: Figures) =>
+            `${s(theirs.wallMs)} → ${s(ours.wallMs)} (${(ours.wallMs / theirs.wallMs).toFixed(2)}×, CPU ${(ours.cpuMs / theirs.cpuMs).toFixed(2)}×, peak RSS ${mb(theirs.peakRssMb)} → ${mb(ours.peakRssMb)})`;
           console.log(`  against the baseline (${BASELINE}), same run: first ${ratio(r.first, r.baseline.first)}${r.resync && r.baseline.resync ? `; resync ${ratio(r.resync, r.baseline.resync)}` : ''}`);
         }
         if (REPEAT > 1 && spread === '1-3') {
