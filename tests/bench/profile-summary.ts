@@ -35,7 +35,8 @@ const PHASES: Array<[string, (frame: CallFrame) => boolean]> = [
   ['GC', (f) => f.functionName === '(garbage collector)'],
   ['XML parse', (f) => /htmlparser2|saxes/.test(f.url)],
   ['zod', (f) => /node_modules\/zod/.test(f.url)],
-  ['database driver', (f) => /typeorm|better-sqlite3|mysql2/.test(f.url)],
+  // The bench probe wraps the drivers' calls: a native statement's time shows as the wrapper's.
+  ['database driver', (f) => /typeorm|better-sqlite3|mysql2|process-probe/.test(f.url)],
 ];
 const loading = (f: CallFrame) =>
   (f.url.startsWith('node:') && /^(Module\._load|require)$/.test(f.functionName)) ||
