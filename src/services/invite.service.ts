@@ -458,6 +458,8 @@ export async function attachInvite(
 
 /** The invite an account plex.tv shows for the first time answers: by share id, else by the e-mail or username invited. */
 export function matchInvite(invites: InviteRow[], user: Pick<PlexUser, 'servers' | 'email' | 'username'>): InviteRow | undefined {
+  // Asked for every user a sync meets for the first time (10,000 on a first import), nearly always with no invite waiting.
+  if (invites.length === 0) return undefined;
   const shareIds = new Set(user.servers.map((s) => s.shareId));
   return (
     invites.find((i) => i.shares.some((s) => shareIds.has(s.shareId))) ??
