@@ -39,7 +39,8 @@ if (file) {
   const timeline: ProbeReport['timeline'] = [];
   const seen = (query: string): void => {
     counter.logQuery(query);
-    timeline.push([Math.round(performance.now()), query.replace(/\s+/g, ' ').slice(0, 60)]);
+    // Cut first: a multi-row INSERT is tens of KB, and rewriting all of it would count as the CLI's time.
+    timeline.push([Math.round(performance.now()), query.slice(0, 120).replace(/\s+/g, ' ').slice(0, 60)]);
   };
   type Fn = (this: unknown, ...args: unknown[]) => unknown;
   const wrap = (target: Record<string, unknown>, method: string, sqlOf: (self: any, args: unknown[]) => unknown): void => {
