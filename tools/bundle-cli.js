@@ -41,8 +41,11 @@ const EXTERNAL = [
   '@fontsource/*',
   'node-cron',
   'ws',
-  // required by file (xml-stream.ts): must stay a real package directory
+  // required by file (xml-stream.ts): must stay a real package directory; entities/decode is
+  // the one htmlparser2's Tokenizer loads too, so both share a single copy
   'htmlparser2',
+  'entities',
+  'entities/*',
   // drivers TypeORM names in its platform loader; none is installed
   'pg',
   'pg-native',

@@ -57,6 +57,16 @@ const ownerAccountSchema = z.object({
 /** A collector builds one result from the elements of one answer; a new one is made per attempt. */
 type Collector<T> = XmlElementHandler & { result(): T };
 
+/*
+ * The attributes each element's schema reads, the only ones the parser copies out of an answer
+ * (zod drops the others anyway): a user has about 20 attributes and a share as many, of which
+ * the schemas read 5 to 7.
+ */
+const keysOf = (schema: z.ZodObject): readonly string[] => Object.keys(schema.shape);
+const USERS_ATTRIBUTES = { MediaContainer: [], User: keysOf(userSchema), Server: keysOf(userServerSchema) };
+const SHARES_ATTRIBUTES = { MediaContainer: [], SharedServer: keysOf(sharedServerSchema), Section: keysOf(sectionSchema) };
+const DEVICES_ATTRIBUTES = { Device: keysOf(deviceSchema) };
+
 
 /*
  * axios (with its dependencies, ~60–120 ms to load) is needed only for a DELETE, behind a proxy,
@@ -101,6 +111,7 @@ export class PlexTvClient implements PlexTvApi, PlexAccountApi {
     return this.getXml('/api/resources?includeHttps=1', () => {
       const servers: PlexServer[] = [];
       return {
+        attributes: DEVICES_ATTRIBUTES,
         open: (name, attributes, path) => {
           if (name !== 'Device' || path.length !== 2) return;
           const { server } = toServerDevice(parseElement('Device', deviceSchema, attributes));
@@ -118,6 +129,7 @@ export class PlexTvClient implements PlexTvApi, PlexAccountApi {
       // Each user lists the owner's servers by machine identifier: one copy of each, not one per listing.
       const machineIds = new Map<string, string>();
       return {
+        attributes: USERS_ATTRIBUTES,
         open: (name, attributes, path) => {
           if (name === 'User' && path.length === 2) {
             current = toPlexUser(parseElement('User', userSchema, attributes, plainlyValid.user));
@@ -147,6 +159,7 @@ export class PlexTvClient implements PlexTvApi, PlexAccountApi {
       const shares: PlexShare[] = [];
       let current: PlexShare | null = null;
       return {
+        attributes: SHARES_ATTRIBUTES,
         open: (name, attributes, elementPath) => {
           if (name === 'SharedServer' && elementPath.length === 2) {
             current = toPlexShare(parseElement('SharedServer', sharedServerSchema, attributes, plainlyValid.sharedServer));
@@ -202,6 +215,7 @@ export class PlexTvClient implements PlexTvApi, PlexAccountApi {
       const collector = makeCollector();
       let rootChecked = false;
       await parseXmlStream(response.body, {
+        attributes: collector.attributes,
         open: (name, attributes, elementPath) => {
           if (!rootChecked) {
             rootChecked = true;

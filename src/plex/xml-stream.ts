@@ -1,16 +1,27 @@
 import type { Readable } from 'node:stream';
 import path from 'node:path';
 import type * as Htmlparser2 from 'htmlparser2';
+import { decodeXML } from 'entities/decode';
 
 /*
- * htmlparser2's Parser on its own: the package's entry also loads its DOM handler, DOM utilities
- * and serializer (about 40 ms of a short CLI run's start-up) that a streaming parse never uses.
- * The package's export map lists only the entry, so the module is required by its file.
+ * htmlparser2's Tokenizer on its own: its Parser layer builds every element's attribute object,
+ * copying each name and value into a string (about half of a sync's parse time), and the package's
+ * entry also loads its DOM handler, DOM utilities and serializer, which a streaming parse never
+ * uses. The package's export map lists only the entry, so the module is required by its file.
  */
-const { Parser } = require(path.join(path.dirname(require.resolve('htmlparser2')), 'Parser.js')) as { Parser: typeof Htmlparser2.Parser };
+const { default: Tokenizer, QuoteType } = require(path.join(path.dirname(require.resolve('htmlparser2')), 'Tokenizer.js')) as {
+  default: typeof Htmlparser2.Tokenizer;
+  QuoteType: typeof Htmlparser2.QuoteType;
+};
 
 /** Receives each element of an XML document as it streams in. */
 export interface XmlElementHandler {
+  /**
+   * The attributes to read, by element name. An element listed here gets only these; its other
+   * attributes are still checked (quoted, not repeated) but never copied out of the input. An
+   * element not listed gets all of its attributes.
+   */
+  readonly attributes?: Readonly<Record<string, readonly string[]>>;
   /** `path` is the chain of open element names, root first, including this one. */
   open(name: string, attributes: Record<string, string>, path: readonly string[]): void;
   close?(name: string, path: readonly string[]): void;
@@ -19,40 +30,251 @@ export interface XmlElementHandler {
 /** Thrown for XML that is broken or cut off: the message says where. */
 export class XmlSyntaxError extends Error {}
 
+/** What is known of one element name: the attributes wanted, and the attribute names its last tags had, in order. */
+interface ElementPlan {
+  name: string;
+  wanted: readonly string[] | null;
+  /** Distinct attribute names in the order the last tag that did not follow this layout had them. */
+  layout: string[];
+  /** Per layout entry: the key it is read into (the wanted list's own string), or null when not read. */
+  keys: Array<string | null>;
+}
+
+/** A copy that does not keep the 64 KB chunk it was sliced from alive (V8 slices strings of 13 or more characters). */
+const detached = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
+
+/** Elements names are matched against these plans one by one; a document with more kinds looks the rest up by name. */
+const PLANS_SCANNED = 8;
+
 /**
- * htmlparser2 in XML mode is about three times faster than a validating parser on plex.tv's big
- * answers, but it is forgiving: it closes what a cut-off document left open, skips a stray end
- * tag and takes unquoted or repeated attributes. This subclass and the handlers below turn each of those into an error,
- * so a truncated or malformed answer can never pass for a shorter, valid one.
+ * The tokenizer's events made into elements, strictly. htmlparser2 is fast but forgiving: it takes
+ * unquoted or repeated attributes, stray end tags and a document that simply stops. Here each of
+ * those is an error, so a truncated or malformed answer can never pass for a shorter, valid one.
+ *
+ * Names are compared where they lie in the input: a tag whose attributes come in the order the
+ * last tag of that element had (plex.tv writes every element of a kind alike) is checked for
+ * repeats and read without copying a single name, and only the attributes asked for are copied.
+ * Entities are decoded only in values that are read (decodeXML: the same table htmlparser2 uses),
+ * which lets the tokenizer skip over the rest of each value at once.
  */
-class StrictXmlParser extends Parser {
-  /** The first problem seen; the parser stops reporting elements after it. */
+class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
+  private readonly tokenizer: Htmlparser2.Tokenizer;
+  private readonly plans: ElementPlan[] = [];
+  private readonly planByName = new Map<string, ElementPlan>();
+  /**
+   * The input from the last piece that held a '<' on: a tag, and so any name not yet reported, can
+   * start no earlier, and text and values are reported at the end of each piece.
+   */
+  private pieces: string[] = [];
+  private piecesStart = 0;
+  private current = '';
+  private currentStart = 0;
+  private written = 0;
+
+  readonly path: string[] = [];
+  sawRoot = false;
+  rootClosed = false;
+  /** The first problem seen, or the handler's error: the reader stops at either. */
   problem: string | null = null;
+  failure: unknown = null;
 
-  fail(reason: string): void {
-    this.problem ??= `at character ${this.startIndex}: ${reason}`;
+  // The open tag being read.
+  private plan: ElementPlan | null = null;
+  private record: Record<string, string> = {};
+  private count = 0;
+  private onLayout = true;
+  private names: string[] = [];
+  private seen: Set<string> | null = null;
+  private attribute = '';
+  private key: string | null = null;
+  private value = '';
+
+  constructor(private readonly handler: XmlElementHandler) {
+    this.tokenizer = new Tokenizer({ xmlMode: true, decodeEntities: false }, this);
   }
 
-  /** @internal an end tag: it must close the element open last (a mismatch shows as an implied close). */
-  override onclosetag(start: number, endIndex: number): void {
-    const stack = (this as unknown as { stack: string[] }).stack;
-    const before = stack.length;
-    const open = stack[0];
-    super.onclosetag(start, endIndex);
-    if (stack.length === before) this.fail(open === undefined ? 'an end tag outside the root element' : `an end tag that matches no open element, inside <${open}>`);
-  }
-
-  /** True while a self-closing tag (<User … />) closes: the one implied close that is not a problem. */
-  selfClosing = false;
-
-  /** @internal */
-  override onselfclosingtag(endIndex: number): void {
-    this.selfClosing = true;
-    try {
-      super.onselfclosingtag(endIndex);
-    } finally {
-      this.selfClosing = false;
+  write(chunk: string): void {
+    this.pieces.push(chunk);
+    this.current = chunk;
+    this.currentStart = this.written;
+    this.written += chunk.length;
+    this.tokenizer.write(chunk);
+    if (this.pieces.length > 1 && chunk.includes('<')) {
+      this.pieces = [chunk];
+      this.piecesStart = this.currentStart;
     }
+  }
+
+  end(): void {
+    this.tokenizer.end();
+  }
+
+  private slice(start: number, end: number): string {
+    if (start >= this.currentStart) return this.current.slice(start - this.currentStart, end - this.currentStart);
+    if (start < this.piecesStart) throw new Error(`xml-stream: character ${start} is no longer held (${this.piecesStart} is the first)`);
+    return this.pieces.join('').slice(start - this.piecesStart, end - this.piecesStart);
+  }
+
+  private is(name: string, start: number, end: number): boolean {
+    if (end - start !== name.length) return false;
+    return start >= this.currentStart ? this.current.startsWith(name, start - this.currentStart) : this.slice(start, end) === name;
+  }
+
+  private fail(reason: string, at: number): void {
+    if (this.problem !== null || this.failure !== null) return;
+    this.problem = `at character ${at}: ${reason}`;
+    this.tokenizer.pause();
+  }
+
+  private stopped(): boolean {
+    return this.problem !== null || this.failure !== null;
+  }
+
+  private planFor(start: number, end: number): ElementPlan {
+    const scanned = Math.min(this.plans.length, PLANS_SCANNED);
+    for (let i = 0; i < scanned; i++) {
+      const plan = this.plans[i]!;
+      if (this.is(plan.name, start, end)) return plan;
+    }
+    const name = this.slice(start, end);
+    let plan = this.planByName.get(name);
+    if (plan === undefined) {
+      const wanted = this.handler.attributes && Object.hasOwn(this.handler.attributes, name) ? this.handler.attributes[name]! : null;
+      plan = { name: detached(name), wanted, layout: [], keys: [] };
+      this.plans.push(plan);
+      this.planByName.set(plan.name, plan);
+    }
+    return plan;
+  }
+
+  private keyFor(plan: ElementPlan, name: string): string | null {
+    if (plan.wanted === null) return name;
+    return plan.wanted.find((w) => w === name) ?? null;
+  }
+
+  onopentagname(start: number, end: number): void {
+    if (this.stopped()) return;
+    this.plan = this.planFor(start, end);
+    if (this.rootClosed) return this.fail(`<${this.plan.name}> after the root element closed`, start);
+    this.record = {};
+    this.count = 0;
+    this.onLayout = true;
+  }
+
+  onattribname(start: number, end: number): void {
+    if (this.stopped()) return;
+    const plan = this.plan!;
+    const i = this.count++;
+    this.value = '';
+    if (this.onLayout) {
+      const known = plan.layout[i];
+      if (known !== undefined && this.is(known, start, end)) {
+        this.attribute = known;
+        this.key = plan.keys[i]!;
+        return;
+      }
+      // Off the layout: from here on names are copied and checked one by one.
+      this.onLayout = false;
+      this.names = plan.layout.slice(0, i);
+      this.seen = new Set(this.names);
+    }
+    const name = detached(this.slice(start, end));
+    if (this.seen!.has(name)) return this.fail(`<${plan.name}> repeats an attribute`, start);
+    this.seen!.add(name);
+    this.names.push(name);
+    this.attribute = name;
+    this.key = this.keyFor(plan, name);
+  }
+
+  onattribdata(start: number, end: number): void {
+    if (this.key !== null && !this.stopped()) this.value += this.slice(start, end);
+  }
+
+  onattribend(quote: Htmlparser2.QuoteType, end: number): void {
+    if (this.stopped()) return;
+    if (quote !== QuoteType.Double && quote !== QuoteType.Single) return this.fail(`attribute ${this.attribute} has no quoted value`, end);
+    if (this.key !== null) this.record[this.key] = this.value.includes('&') ? decodeXML(this.value) : this.value;
+  }
+
+  onopentagend(): void {
+    this.openElement(false);
+  }
+
+  onselfclosingtag(): void {
+    this.openElement(true);
+  }
+
+  private openElement(selfClosing: boolean): void {
+    if (this.stopped()) return;
+    const plan = this.plan!;
+    if (!this.onLayout) {
+      plan.layout = this.names;
+      plan.keys = this.names.map((name) => this.keyFor(plan, name));
+    }
+    this.sawRoot = true;
+    this.path.push(plan.name);
+    try {
+      this.handler.open(plan.name, this.record, this.path);
+      if (selfClosing) this.handler.close?.(plan.name, this.path);
+    } catch (error) {
+      this.failure = error;
+      this.tokenizer.pause();
+      return;
+    }
+    if (selfClosing) this.closeElement();
+  }
+
+  private closeElement(): void {
+    this.path.pop();
+    if (this.path.length === 0) this.rootClosed = true;
+  }
+
+  onclosetag(start: number, end: number): void {
+    if (this.stopped()) return;
+    const open = this.path[this.path.length - 1];
+    if (open !== undefined && this.is(open, start, end)) {
+      try {
+        this.handler.close?.(open, this.path);
+      } catch (error) {
+        this.failure = error;
+        this.tokenizer.pause();
+        return;
+      }
+      return this.closeElement();
+    }
+    if (open === undefined) return this.fail('an end tag outside the root element', start);
+    const name = this.slice(start, end);
+    if (this.path.includes(name)) return this.fail(`<${open}> is not closed`, start);
+    this.fail(`an end tag that matches no open element, inside <${open}>`, start);
+  }
+
+  ontext(start: number, end: number): void {
+    if (this.path.length === 0 && !this.stopped() && this.slice(start, end).trim() !== '') this.fail('text outside the root element', start);
+  }
+
+  oncdata(start: number, _end: number, endOffset: number): void {
+    if (endOffset === 0) return this.fail('the document ended inside a CDATA section', start);
+    if (this.path.length === 0) this.fail('text outside the root element', start);
+  }
+
+  oncomment(start: number, _end: number, endOffset: number): void {
+    if (endOffset === 0) this.fail('the document ended inside a comment', start);
+  }
+
+  onend(): void {
+    const open = this.path[this.path.length - 1];
+    if (open !== undefined) this.fail(`the document ended before </${open}>`, this.written);
+  }
+
+  // Entities are not decoded by the tokenizer (see above); declarations and processing instructions are skipped.
+  onattribentity(): void {}
+  ontextentity(): void {}
+  ondeclaration(): void {}
+  onprocessinginstruction(): void {}
+
+  check(): void {
+    if (this.failure !== null) throw this.failure;
+    if (this.problem !== null) throw new XmlSyntaxError(this.problem);
   }
 }
 
@@ -63,69 +285,19 @@ class StrictXmlParser extends Parser {
  * surrounds it and no end tag, attribute or element was broken: anything else is an XmlSyntaxError.
  */
 export async function parseXmlStream(stream: Readable, handler: XmlElementHandler): Promise<void> {
-  const path: string[] = [];
-  let handlerError: unknown;
-  let rootClosed = false;
-  let sawRoot = false;
-  let ending = false;
-  // Attributes seen in the open tag being read: more than its attribute object holds means one was repeated.
-  let attributeCount = 0;
-  const parser: StrictXmlParser = new StrictXmlParser(
-    {
-      onattribute(name, _value, quote) {
-        attributeCount++;
-        if (quote !== '"' && quote !== "'") parser.fail(`attribute ${name} has no quoted value`);
-      },
-      onopentag(name, attributes) {
-        let distinct = 0;
-        for (const _ in attributes) distinct++;
-        if (distinct !== attributeCount) parser.fail(`<${name}> repeats an attribute`);
-        attributeCount = 0;
-        if (handlerError || parser.problem) return;
-        if (rootClosed) return parser.fail(`<${name}> after the root element closed`);
-        sawRoot = true;
-        path.push(name);
-        try {
-          handler.open(name, attributes, path);
-        } catch (error) {
-          handlerError = error;
-        }
-      },
-      onclosetag(name, isImplied) {
-        if (handlerError || parser.problem) return;
-        if (ending) return parser.fail(`the document ended before </${name}>`);
-        if (isImplied && !parser.selfClosing) return parser.fail(`<${name}> is not closed`);
-        try {
-          handler.close?.(name, path);
-        } catch (error) {
-          handlerError = error;
-        }
-        path.pop();
-        if (path.length === 0) rootClosed = true;
-      },
-      ontext(text) {
-        if (path.length === 0 && text.trim() !== '' && !parser.problem) parser.fail('text outside the root element');
-      },
-    },
-    { xmlMode: true, decodeEntities: true },
-  );
-  const check = (): void => {
-    if (handlerError) throw handlerError;
-    if (parser.problem) throw new XmlSyntaxError(parser.problem);
-  };
+  const reader = new StrictXmlReader(handler);
   stream.setEncoding('utf8');
   try {
     for await (const chunk of stream) {
-      parser.write(chunk as string);
-      check();
+      reader.write(chunk as string);
+      reader.check();
     }
   } catch (error) {
     stream.destroy();
     throw error;
   }
-  ending = true;
-  parser.end();
-  check();
-  if (!sawRoot) throw new XmlSyntaxError('the document has no root element');
-  if (!rootClosed) throw new XmlSyntaxError('the root element is not closed');
+  reader.end();
+  reader.check();
+  if (!reader.sawRoot) throw new XmlSyntaxError('the document has no root element');
+  if (!reader.rootClosed) throw new XmlSyntaxError('the root element is not closed');
 }

@@ -112,6 +112,56 @@ describe('parseXmlStream', () => {
     for (const chunkSize of [1, 7, 4096]) await expect(collect(xml, chunkSize)).rejects.toThrow(message);
   });
 
+  describe('reading only the attributes asked for', () => {
+    const read = async (xml: string, attributes: Record<string, readonly string[]>, chunkSize: number) => {
+      const chunks: string[] = [];
+      for (let i = 0; i < xml.length; i += chunkSize) chunks.push(xml.slice(i, i + chunkSize));
+      const seen: string[] = [];
+      await parseXmlStream(Readable.from(chunks.map((c) => Buffer.from(c))), {
+        attributes,
+        open: (name, values) => seen.push(`${name} ${JSON.stringify(values)}`),
+      });
+      return seen;
+    };
+    const WANTED = { MediaContainer: [], User: ['id', 'title'] };
+
+    it('gives a listed element only its listed attributes, decoded, and an unlisted one all of them', async () => {
+      const xml =
+        '<MediaContainer size="3"><User email="a&amp;b@x.io" id="1" title="O&apos;Brien &amp; S&#248;n"/>' +
+        '<User id="2" email="c@x.io" title="Zoë"/><constructor a="1" b="&lt;"/></MediaContainer>';
+      for (const chunkSize of [1, 3, 7, 4096]) {
+        expect(await read(xml, WANTED, chunkSize)).toEqual([
+          'MediaContainer {}',
+          `User ${JSON.stringify({ id: '1', title: "O'Brien & Søn" })}`,
+          `User ${JSON.stringify({ id: '2', title: 'Zoë' })}`,
+          `constructor ${JSON.stringify({ a: '1', b: '<' })}`,
+        ]);
+      }
+    });
+
+    // Names are matched against the last tag's order without being copied: a repeat must still show.
+    it.each([
+      ['a repeated attribute that is not read', '<MediaContainer><User id="1" email="a" email="b"/></MediaContainer>', /<User> repeats an attribute/],
+      ['a repeat in a tag after one in the usual order', '<MediaContainer><User id="1" title="a" home="0"/><User id="2" id="3"/></MediaContainer>', /<User> repeats an attribute/],
+      ['a repeat after the order changed', '<MediaContainer><User id="1" title="a"/><User title="b" id="2" title="c"/></MediaContainer>', /<User> repeats an attribute/],
+      ['an unquoted attribute that is not read', '<MediaContainer><User id="1" email=a/></MediaContainer>', /attribute email has no quoted value/],
+      ['a document that ends inside a comment', '<MediaContainer><User id="1"/></MediaContainer><!-- cut', /ended inside a comment/],
+    ])('refuses %s', async (_what, xml, message) => {
+      for (const chunkSize of [1, 7, 4096]) await expect(read(xml, WANTED, chunkSize)).rejects.toThrow(message);
+    });
+
+    it('reads tags whose attributes change order, count or names from one tag to the next', async () => {
+      const xml =
+        '<MediaContainer><User id="1" title="a" home="0"/><User id="2" title="b"/><User title="c" id="3"/>' +
+        '<User id="4" thumb="t" title="d" home="1"/><User id="5" title="e" home="0"/></MediaContainer>';
+      const users = [['1', 'a'], ['2', 'b'], ['3', 'c'], ['4', 'd'], ['5', 'e']].map(([id, title]) => ({ id, title }));
+      for (const chunkSize of [1, 5, 4096]) {
+        const seen = (await read(xml, WANTED, chunkSize)).slice(1).map((line) => JSON.parse(line.slice('User '.length)) as object);
+        expect(seen).toEqual(users);
+      }
+    });
+  });
+
   it('accepts self-closing and explicitly closed elements, a prolog and trailing whitespace', async () => {
     const xml = '<?xml version="1.0" encoding="UTF-8"?>\n<MediaContainer size="2">\n  <User title="a"/>\n  <User title=\'b\'><Server id="1"/></User>\n</MediaContainer>\n';
     for (const chunkSize of [1, 5, 4096]) {
