@@ -220,15 +220,36 @@ export function describeFailure(error: unknown): { message: string; code: number
 /** Runs a command line the way the `streams-manager` command does: its exit code, or one line on stderr. */
 export function runMain(argv: string[]): void {
   main(argv).then(
-    (code) => {
-      process.exitCode = code;
-    },
+    (code) => exitOnceWritten(code),
     (error: unknown) => {
       const { message, code } = describeFailure(error);
       process.stderr.write(`error: ${message}\n`);
-      process.exitCode = code;
+      exitOnceWritten(code);
     },
   );
+}
+
+/**
+ * Ends the process as soon as the command is done and its output has left: main() has closed the
+ * database and everything else it opened, and pino flushes its log on exit. Left to wind down on
+ * its own, Node frees the whole heap first: 15-20 ms more per run here, for a sync's 100 MB.
+ * stdout or stderr to a pipe may still hold output a full pipe did not take (POSIX pipes are
+ * asynchronous): the process waits for it to drain.
+ */
+export function exitOnceWritten(code: number, streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  process.exitCode = code;
+  const pending = streams.filter((stream) => stream.writableLength > 0);
+  if (pending.length === 0) process.exit(code);
+  let left = pending.length;
+  for (const stream of pending) {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      if (--left === 0) process.exit(code);
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  }
 }
 
 // `node dist/src/cli/index.js` still runs the unbundled CLI; the command itself is launcher.ts.
