@@ -92,6 +92,42 @@ const packagesAsShipped = {
   },
 };
 
+/**
+ * Parts of two packages the CLI cannot use, replaced by small stand-ins so that neither their text
+ * is read nor their module bodies run at each start (issue 12):
+ * - TypeORM's drivers other than better-sqlite3 and MySQL/MariaDB (Postgres, SQL Server, Oracle,
+ *   SAP, Spanner, Mongo …: ~700 KB). TypeORM's DriverFactory requires every driver class; the
+ *   stand-in class names the database and says it is left out if anything ever constructs it.
+ * - zod's translations of its messages into 45 languages (~330 KB): only English is configured,
+ *   and the stand-in keeps `z.locales.en`.
+ */
+const USED_DRIVERS = new Set(['better-sqlite3', 'mysql']);
+const unusedParts = {
+  name: 'unused-parts',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/[a-z0-9-]+\/[A-Za-z0-9]+Driver$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]typeorm[\\/]driver[\\/]DriverFactory\.js$/.test(args.importer)) return undefined;
+      const [, kind, name] = /^\.\/([a-z0-9-]+)\/([A-Za-z0-9]+)$/.exec(args.path);
+      if (USED_DRIVERS.has(kind)) return undefined;
+      return { path: `${kind}/${name}`, namespace: 'unused-driver' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'unused-driver' }, (args) => {
+      const [kind, name] = args.path.split('/');
+      const message = `the ${kind} driver is left out of the streams-manager CLI, which runs on SQLite and MariaDB/MySQL`;
+      return { contents: `exports.${name} = class ${name} { constructor() { throw new Error(${JSON.stringify(message)}); } };`, loader: 'js' };
+    });
+    build.onResolve({ filter: /^\.\.\/locales\/index\.cjs$/ }, (args) => {
+      if (!/[\\/]node_modules[\\/]zod[\\/]v4[\\/]/.test(args.importer)) return undefined;
+      return { path: path.join(path.dirname(args.importer), '..', 'locales', 'en.cjs'), namespace: 'zod-english' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'zod-english' }, (args) => ({
+      contents: `exports.en = require(${JSON.stringify(args.path)}).default;`,
+      loader: 'js',
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
 async function main() {
   const result = await esbuild.build({
     entryPoints: [entry],
@@ -101,7 +137,7 @@ async function main() {
     target: 'node20',
     format: 'cjs',
     external: EXTERNAL,
-    plugins: [entitiesOutside, packagesAsShipped],
+    plugins: [entitiesOutside, unusedParts, packagesAsShipped],
     // Smaller text to read and hash at each start. Identifiers are not renamed, and every input is
     // CommonJS (tsc's output, the packages), so each module keeps its own scope and its classes
     // their names (errors are told apart by new.target.name; migrations also carry theirs).

@@ -51,6 +51,16 @@ describe('the CLI launcher and its code cache', () => {
     expect(bytes.findIndex((b) => b > 0x7f)).toBe(-1);
   });
 
+  it("leaves out what the CLI cannot use (TypeORM's other drivers, zod's other languages) and keeps what it does", () => {
+    const text = fs.readFileSync(path.join(path.dirname(CLI), BUNDLE_NAME), 'latin1');
+    expect(text).toContain('BetterSqlite3QueryRunner');
+    expect(text).toContain('MysqlQueryRunner');
+    expect(text).not.toContain('PostgresQueryRunner');
+    expect(text).toContain('the postgres driver is left out of the streams-manager CLI');
+    expect(text).toContain('Invalid input'); // zod's English messages
+    expect(text).not.toContain('Ongeldige invoer'); // its Dutch ones
+  });
+
   it('writes a cache after a command that succeeded, and the next run of that command takes it as it is', () => {
     copyLauncher(true);
     const created = run(['plans', 'create', '--name', 'Ünal Plan', '--duration', '1m', '--price', '10', '--default']);
