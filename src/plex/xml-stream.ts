@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import path from 'node:path';
 import type * as Htmlparser2 from 'htmlparser2';
-import { decodeXML } from 'entities/decode';
+import type * as EntitiesDecode from 'entities/decode';
 
 /*
  * htmlparser2's Tokenizer on its own: its Parser layer builds every element's attribute object,
@@ -9,10 +9,14 @@ import { decodeXML } from 'entities/decode';
  * entry also loads its DOM handler, DOM utilities and serializer, which a streaming parse never
  * uses. The package's export map lists only the entry, so the module is required by its file.
  */
-const { default: Tokenizer, QuoteType } = require(path.join(path.dirname(require.resolve('htmlparser2')), 'Tokenizer.js')) as {
-  default: typeof Htmlparser2.Tokenizer;
-  QuoteType: typeof Htmlparser2.QuoteType;
-};
+type TokenizerModule = { default: typeof Htmlparser2.Tokenizer; QuoteType: typeof Htmlparser2.QuoteType };
+let tokenizerModule: TokenizerModule | null = null;
+/** Loaded at the first parse (with its entity tables, ~10 ms): a command that reads no XML never pays for it. */
+const tokenizer = (): TokenizerModule =>
+  (tokenizerModule ??= require(path.join(path.dirname(require.resolve('htmlparser2')), 'Tokenizer.js')) as TokenizerModule);
+
+/** entities/decode, which the Tokenizer loads anyway: required with it, at the first parse. */
+const decodeXml = (value: string): string => (require('entities/decode') as typeof EntitiesDecode).decodeXML(value);
 
 /** Receives each element of an XML document as it streams in. */
 export interface XmlElementHandler {
@@ -59,6 +63,9 @@ const PLANS_SCANNED = 8;
  */
 class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
   private readonly tokenizer: Htmlparser2.Tokenizer;
+  /** QuoteType.Double and .Single: an attribute value must be in either. */
+  private readonly doubleQuoted: Htmlparser2.QuoteType;
+  private readonly singleQuoted: Htmlparser2.QuoteType;
   private readonly plans: ElementPlan[] = [];
   private readonly planByName = new Map<string, ElementPlan>();
   /**
@@ -90,6 +97,9 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
   private value = '';
 
   constructor(private readonly handler: XmlElementHandler) {
+    const { default: Tokenizer, QuoteType } = tokenizer();
+    this.doubleQuoted = QuoteType.Double;
+    this.singleQuoted = QuoteType.Single;
     this.tokenizer = new Tokenizer({ xmlMode: true, decodeEntities: false }, this);
   }
 
@@ -192,8 +202,8 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
 
   onattribend(quote: Htmlparser2.QuoteType, end: number): void {
     if (this.stopped()) return;
-    if (quote !== QuoteType.Double && quote !== QuoteType.Single) return this.fail(`attribute ${this.attribute} has no quoted value`, end);
-    if (this.key !== null) this.record[this.key] = this.value.includes('&') ? decodeXML(this.value) : this.value;
+    if (quote !== this.doubleQuoted && quote !== this.singleQuoted) return this.fail(`attribute ${this.attribute} has no quoted value`, end);
+    if (this.key !== null) this.record[this.key] = this.value.includes('&') ? decodeXml(this.value) : this.value;
   }
 
   onopentagend(): void {
