@@ -21,6 +21,7 @@ import readline from 'node:readline';
 import { childEnv } from '../support/cli';
 import { createTestDatabase, DATABASE_KINDS, type DatabaseKind } from '../support/databases';
 import { runBenchmark, type Bar } from './bars';
+import { machineReference } from './machine';
 import type { ProbeReport } from './process-probe';
 
 type Spread = '1-3' | 'all';
@@ -211,6 +212,7 @@ async function main(): Promise<void> {
   for (const spread of SPREADS) {
     const plex = await startPlex(spread);
     try {
+      if (spread === SPREADS[0]) console.log(await machineReference(plex.url, plex.token));
       console.log(`\nEach user shares ${spread === 'all' ? 'every server' : '1 to 3 servers'}:`);
       for (const kind of DATABASE_KINDS) {
         const r = await measure(kind, spread, plex);
