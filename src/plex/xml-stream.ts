@@ -122,7 +122,15 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
   private slice(start: number, end: number): string {
     if (start >= this.currentStart) return this.current.slice(start - this.currentStart, end - this.currentStart);
     if (start < this.piecesStart) throw new Error(`xml-stream: character ${start} is no longer held (${this.piecesStart} is the first)`);
-    return this.pieces.join('').slice(start - this.piecesStart, end - this.piecesStart);
+    // A name that spans pieces (about once per 64 KB chunk): only its own parts are copied, never whole pieces.
+    let text = '';
+    let pieceStart = this.piecesStart;
+    for (const piece of this.pieces) {
+      const pieceEnd = pieceStart + piece.length;
+      if (pieceEnd > start && pieceStart < end) text += piece.slice(Math.max(start, pieceStart) - pieceStart, Math.min(end, pieceEnd) - pieceStart);
+      pieceStart = pieceEnd;
+    }
+    return text;
   }
 
   private is(name: string, start: number, end: number): boolean {
