@@ -106,6 +106,26 @@ describe.each(DATABASE_KINDS)('shared servers sync on %s', (kind) => {
     expect(await h.app.sharedServersSync().run()).toMatchObject({ created: 0, updated: 0, removed: 0, unchanged: 5 });
   });
 
+  it('tells apart shares of one server that had the same libraries when one of them changes', async () => {
+    const livingRoomShares = (a: FakePlexAccount) => a.users.flatMap((u) => u.shares.filter((s) => s.machineIdentifier === SMALL_IDS.livingRoom).map((share) => ({ user: u.id, share })));
+    h.plex.update((a) => {
+      for (const { share } of livingRoomShares(a)) Object.assign(share, { allLibraries: false, sectionIds: [101, 102] });
+    });
+    await h.app.sharedServersSync().run();
+    const sharers = livingRoomShares(smallAccount()).map((s) => s.user);
+    expect(sharers.length).toBeGreaterThanOrEqual(3);
+    const libraries = async (user: number) => (await sharesOf(user)).find((s) => s.machineIdentifier === SMALL_IDS.livingRoom)!.libraries;
+    for (const user of sharers) expect(await libraries(user)).toEqual(['Movies', 'TV Shows']);
+
+    h.plex.update((a) => {
+      livingRoomShares(a).find((s) => s.user === sharers[1])!.share.sectionIds = [101];
+    });
+    expect(await h.app.sharedServersSync().run()).toMatchObject({ created: 0, updated: 1, removed: 0, unchanged: 4 });
+    expect(await libraries(sharers[1]!)).toEqual(['Movies']);
+    for (const user of [sharers[0]!, sharers[2]!]) expect(await libraries(user)).toEqual(['Movies', 'TV Shows']);
+    expect(await h.app.sharedServersSync().run()).toMatchObject({ created: 0, updated: 0, removed: 0, unchanged: 5 });
+  });
+
   it('skips disabled servers and keeps their shares as they were', async () => {
     await h.app.sharedServersSync().run();
     await h.app.catalog.updateServer(SMALL_IDS.livingRoom, { enabled: false });
