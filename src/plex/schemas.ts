@@ -148,7 +148,9 @@ export function fitText(value: string | null, max: number): string | null {
 
 /** Unix seconds to a date; "0", empty or absent is no date. */
 export function fromUnixSeconds(v: string | null | undefined): Date | null {
-  return v === undefined || v === null || v === '' || Number(v) === 0 ? null : new Date(Number(v) * 1000);
+  if (v === undefined || v === null || v === '') return null;
+  const seconds = Number(v);
+  return seconds === 0 ? null : new Date(seconds * 1000);
 }
 
 export function toServerDevice(d: z.infer<typeof deviceSchema>): { server: PlexServer | null } {
