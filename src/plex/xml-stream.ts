@@ -272,7 +272,11 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
   }
 
   ontext(start: number, end: number): void {
-    if (this.path.length === 0 && !this.stopped() && this.slice(start, end).trim() !== '') this.fail('text outside the root element', start);
+    if (this.path.length === 0 && !this.stopped()) {
+      // A cut-off declaration or processing instruction is reported as text from where it began,
+      // which may lie before what is held when it contains a '<': what is held is enough to judge.
+      if (this.slice(Math.max(start, this.piecesStart), end).trim() !== '') this.fail('text outside the root element', start);
+    }
   }
 
   oncdata(start: number, _end: number, endOffset: number): void {

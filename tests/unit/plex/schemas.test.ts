@@ -146,6 +146,7 @@ describe('parseXmlStream', () => {
       ['a repeat after the order changed', '<MediaContainer><User id="1" title="a"/><User title="b" id="2" title="c"/></MediaContainer>', /<User> repeats an attribute/],
       ['an unquoted attribute that is not read', '<MediaContainer><User id="1" email=a/></MediaContainer>', /attribute email has no quoted value/],
       ['a document that ends inside a comment', '<MediaContainer><User id="1"/></MediaContainer><!-- cut', /ended inside a comment/],
+      ['a document that ends inside a processing instruction holding a <', '<MediaContainer/><?pi a="<" b="cut', /text outside the root element/],
     ])('refuses %s', async (_what, xml, message) => {
       for (const chunkSize of [1, 7, 4096]) await expect(read(xml, WANTED, chunkSize)).rejects.toThrow(message);
     });
