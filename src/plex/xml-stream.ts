@@ -69,10 +69,12 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
   private readonly plans: ElementPlan[] = [];
   private readonly planByName = new Map<string, ElementPlan>();
   /**
-   * The input from the last piece that held a '<' on: a tag, and so any name not yet reported, can
-   * start no earlier, and text and values are reported at the end of each piece.
+   * The input from the piece holding `reached` on: tokens come one after another, so one not yet
+   * reported (a name cut by the end of a piece) starts no earlier than where the last one reported
+   * ended; text and values are reported at the end of each piece anyway.
    */
   private pieces: string[] = [];
+  private reached = 0;
   private piecesStart = 0;
   private current = '';
   private currentStart = 0;
@@ -111,10 +113,7 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
     this.currentStart = this.written;
     this.written += chunk.length;
     this.tokenizer.write(chunk);
-    if (this.pieces.length > 1 && chunk.includes('<')) {
-      this.pieces = [chunk];
-      this.piecesStart = this.currentStart;
-    }
+    while (this.pieces.length > 1 && this.piecesStart + this.pieces[0]!.length <= this.reached) this.piecesStart += this.pieces.shift()!.length;
   }
 
   end(): void {
@@ -173,6 +172,7 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
   }
 
   onopentagname(start: number, end: number): void {
+    this.reached = end;
     if (this.stopped()) return;
     const plan = (this.plan = this.planFor(start, end));
     if (this.rootClosed) return this.fail(`<${plan.name}> after the root element closed`, start);
@@ -187,6 +187,7 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
   // user on every server), so they do no more than they must. They need not check stopped(): once
   // the reader fails, the tokenizer stops at the next character, and nothing reaches the handler.
   onattribname(start: number, end: number): void {
+    this.reached = end;
     const i = this.count++;
     if (this.onLayout) {
       const known = this.layout[i];
@@ -253,6 +254,7 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
   }
 
   onclosetag(start: number, end: number): void {
+    this.reached = end;
     if (this.stopped()) return;
     const open = this.path[this.path.length - 1];
     if (open !== undefined && this.is(open, start, end)) {
@@ -272,11 +274,8 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
   }
 
   ontext(start: number, end: number): void {
-    if (this.path.length === 0 && !this.stopped()) {
-      // A cut-off declaration or processing instruction is reported as text from where it began,
-      // which may lie before what is held when it contains a '<': what is held is enough to judge.
-      if (this.slice(Math.max(start, this.piecesStart), end).trim() !== '') this.fail('text outside the root element', start);
-    }
+    this.reached = end;
+    if (this.path.length === 0 && !this.stopped() && this.slice(start, end).trim() !== '') this.fail('text outside the root element', start);
   }
 
   oncdata(start: number, _end: number, endOffset: number): void {

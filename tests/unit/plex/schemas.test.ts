@@ -151,6 +151,18 @@ describe('parseXmlStream', () => {
       for (const chunkSize of [1, 7, 4096]) await expect(read(xml, WANTED, chunkSize)).rejects.toThrow(message);
     });
 
+    // Not XML, but what htmlparser2 (and so this parser before) reads as names: cut by chunk ends, they must still be read whole.
+    it("reads a name that holds a '<' or a quote and is cut by the end of a chunk", async () => {
+      const xml = '<MediaContainer u<sername="x"><User ti"tle="a" id="1"/><Us<er id="2"/></MediaContainer>';
+      for (const chunkSize of [1, 2, 3, 5, 4096]) {
+        expect(await read(xml, { MediaContainer: [] }, chunkSize)).toEqual([
+          'MediaContainer {}',
+          `User ${JSON.stringify({ 'ti"tle': 'a', id: '1' })}`,
+          `Us<er ${JSON.stringify({ id: '2' })}`,
+        ]);
+      }
+    });
+
     it('reads tags whose attributes change order, count or names from one tag to the next', async () => {
       const xml =
         '<MediaContainer><User id="1" title="a" home="0"/><User id="2" title="b"/><User title="c" id="3"/>' +
