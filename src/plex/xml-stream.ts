@@ -47,7 +47,7 @@ interface ElementPlan {
 /** A copy that does not keep the 64 KB chunk it was sliced from alive (V8 slices strings of 13 or more characters). */
 const detached = (s: string): string => (s.length < 13 ? s : ` ${s}`.slice(1));
 
-/** Elements names are matched against these plans one by one; a document with more kinds looks the rest up by name. */
+/** Element names are matched against these plans one by one; a document with more kinds looks the rest up by name. */
 const PLANS_SCANNED = 8;
 
 /**
@@ -140,7 +140,7 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
   }
 
   private fail(reason: string, at: number): void {
-    if (this.problem !== null || this.failure !== null) return;
+    if (this.stopped()) return;
     this.problem = `at character ${at}: ${reason}`;
     this.tokenizer.pause();
   }
@@ -237,15 +237,23 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
     }
     this.sawRoot = true;
     this.path.push(plan.name);
-    try {
+    const handled = this.tell(() => {
       this.handler.open(plan.name, this.record, this.path);
       if (selfClosing) this.handler.close?.(plan.name, this.path);
+    });
+    if (handled && selfClosing) this.closeElement();
+  }
+
+  /** Runs a handler call; an error it throws stops the reader and is what parseXmlStream throws. */
+  private tell(call: () => void): boolean {
+    try {
+      call();
+      return true;
     } catch (error) {
       this.failure = error;
       this.tokenizer.pause();
-      return;
+      return false;
     }
-    if (selfClosing) this.closeElement();
   }
 
   private closeElement(): void {
@@ -258,14 +266,8 @@ class StrictXmlReader implements Htmlparser2.TokenizerCallbacks {
     if (this.stopped()) return;
     const open = this.path[this.path.length - 1];
     if (open !== undefined && this.is(open, start, end)) {
-      try {
-        this.handler.close?.(open, this.path);
-      } catch (error) {
-        this.failure = error;
-        this.tokenizer.pause();
-        return;
-      }
-      return this.closeElement();
+      if (this.tell(() => this.handler.close?.(open, this.path))) this.closeElement();
+      return;
     }
     if (open === undefined) return this.fail('an end tag outside the root element', start);
     const name = this.slice(start, end);
