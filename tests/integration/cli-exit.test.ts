@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
-import { childEnv, CLI } from '../support/cli';
+import { FakePlexTv } from '../fakes/plex/fake-plex-tv';
+import { DEFAULT_TOKEN, generatedAccount } from '../fakes/plex/plex-data';
+import { childEnv, CLI, runCliOk } from '../support/cli';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../support/databases';
 
 /*
  * The CLI ends its process as soon as a command is done (issue 12: Node winding down on its own
@@ -52,5 +56,41 @@ describe('how the CLI ends its process', () => {
     const result = await runSlowlyRead(script, 0);
     expect(result).toMatchObject({ code: 0, stdout: 'done\n', stderr: '' });
     expect(Date.now() - started).toBeLessThan(4000);
+  });
+});
+
+describe.each(DATABASE_KINDS)('a reader that leaves before the output ends (`… | head`), on %s', (kind) => {
+  let plex: FakePlexTv;
+  let db: TestDatabase;
+  let env: Record<string, string>;
+  const account = generatedAccount({ users: 4000, servers: 2, serversPerUser: { min: 1, max: 1 } });
+  beforeEach(async () => {
+    plex = new FakePlexTv(account);
+    db = await createTestDatabase(kind);
+    env = { DATABASE_URL: db.url, PLEX_TV_URL: await plex.start(), PLEX_TOKEN: DEFAULT_TOKEN };
+    await runCliOk(['plans', 'create', '--name', 'Monthly', '--duration', '1m', '--price', '10.00', '--default'], env);
+  });
+  afterEach(async () => {
+    await plex.stop();
+    await db.drop();
+  });
+
+  it('the sync is done, and the CLI ends with its own exit code, no stack trace', async () => {
+    // Like head: nobody reads, the pipe fills and the CLI's write blocks; the reader then goes away.
+    const child = spawn(process.execPath, [CLI, 'sync', 'users', '--json'], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pause();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+
+    // The sync has committed, and the CLI is still running: it is stuck printing its 4,000 users (≈ 420 KB).
+    for (let i = 0; i < 200 && JSON.parse(await runCliOk(['users', 'list', '--json'], env)).length < account.users.length; i++) await sleep(50);
+    expect(JSON.parse(await runCliOk(['users', 'list', '--json'], env))).toHaveLength(account.users.length);
+    await sleep(200);
+    expect(child.exitCode).toBeNull();
+
+    child.stdout.destroy();
+    expect(await closed).toBe(0);
+    expect(stderr).toBe('');
   });
 });
